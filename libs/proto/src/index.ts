@@ -1,0 +1,3 @@
+// The generated contracts of proto/ (see tools/codegen/generate.sh).
+export * from './gen/index.js';
+export { descriptorSetBase64 } from './gen/descriptor-set.js';
