@@ -30,6 +30,11 @@ export default tseslint.config(
     }
   },
   {
+    // Test configuration shares the root vitest.shared.ts.
+    files: ['**/vitest.config.ts'],
+    rules: { '@nx/enforce-module-boundaries': 'off' },
+  },
+  {
     // kafkajs stays behind our kafka lib so it can be swapped.
     files: ['**/*.ts'],
     ignores: ['libs/platform/kafka/**'],

@@ -1,7 +1,9 @@
-// Bundles the app in the current directory (src/main.ts) into one self-contained
-// file, dist/apps/<app>/main.cjs: containers and `serve` need no node_modules.
+// Bundles the app in the current directory (src/main.ts) into one file,
+// dist/apps/<app>/main.cjs: containers and `serve` need no node_modules, only
+// dist/proto, the .proto files that grpc-health-check and @grpc/reflection
+// read at run time from `${__dirname}/../../proto`.
 import { build } from 'esbuild';
-import { readFile } from 'node:fs/promises';
+import { cp, readFile } from 'node:fs/promises';
 import path from 'node:path';
 
 const appDir = process.cwd();
@@ -18,6 +20,7 @@ await build({
   format: 'cjs',
   sourcemap: 'linked',
   logLevel: 'warning',
+  loader: { '.sql': 'text' },
   // Optional native add-ons and cloud-auth plugins of pg and mongodb, never used here.
   external: [
     'pg-native',
@@ -32,3 +35,7 @@ await build({
   ],
   banner: { js: `// ${name}: bundled by tools/build/bundle.mjs` },
 });
+
+for (const dir of ['grpc-health-check/proto/health', '@grpc/reflection/build/proto/grpc']) {
+  await cp(path.join(root, 'node_modules', dir), path.join(root, 'dist/proto', path.basename(dir)), { recursive: true });
+}

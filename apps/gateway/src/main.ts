@@ -1,0 +1,45 @@
+import { once } from 'node:events';
+import { createServiceClient, descriptorRegistry, startGrpcServer } from '@order-system/grpc';
+import { Lifecycle, runMain } from '@order-system/lifecycle';
+import { createLogger } from '@order-system/logger';
+import { descriptorSetBase64, inventory, orderstore } from '@order-system/proto';
+import { loadConfig } from './config.js';
+import { buildService } from './service.js';
+
+runMain('gateway', async () => {
+  const config = loadConfig();
+  const log = createLogger({ service: 'gateway', level: config.logLevel });
+  const life = new Lifecycle(log, config.shutdownTimeoutMs);
+  life.exitOnSignals();
+
+  const clientOpts = { defaultTimeoutMs: config.rpcTimeoutMs };
+  const deps = {
+    inventory: createServiceClient(inventory.v1.InventoryServiceService, config.inventoryAddr, clientOpts),
+    orderStore: createServiceClient(orderstore.v1.OrderStoreServiceService, config.orderStoreAddr, clientOpts),
+  };
+  life.defer('clients', () => {
+    deps.inventory.close();
+    deps.orderStore.close();
+  });
+
+  const { grpcServices, httpServer } = buildService(config, { deps, registry: descriptorRegistry(descriptorSetBase64), log });
+  const grpcServer = await startGrpcServer({
+    host: config.bindHost,
+    port: config.grpcPort,
+    services: grpcServices,
+    descriptorSetBase64,
+    log,
+    maxMessageBytes: config.maxBodyBytes,
+  });
+  life.defer('grpc server', () => grpcServer.close(config.shutdownTimeoutMs / 2));
+
+  httpServer.listen(config.httpPort, config.bindHost);
+  await once(httpServer, 'listening');
+  life.defer('http server', async () => {
+    httpServer.close();
+    httpServer.closeIdleConnections();
+    await once(httpServer, 'close');
+  });
+
+  log.info({ grpcPort: grpcServer.port, httpPort: config.httpPort }, 'gateway listening');
+});

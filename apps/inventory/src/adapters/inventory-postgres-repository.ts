@@ -1,0 +1,269 @@
+import { alreadyExists } from '@order-system/errors';
+import type pg from 'pg';
+import type { InventoryRepository, Page, ProductInput, ReserveOutcome } from '../domain/ports.js';
+import type { OrderLine, Product, Reservation } from '../domain/reservation.js';
+import type { InventoryEvent, Settlement } from '../domain/settlement.js';
+import { asUnavailable, inTransaction } from './postgres.js';
+import { encodeEvent } from './event-encoding.js';
+
+const PRODUCT_COLUMNS = 'product_id, sku, name, currency_code, price_units, price_nanos, available';
+
+interface ProductRow {
+  product_id: string;
+  sku: string;
+  name: string;
+  currency_code: string;
+  price_units: string;
+  price_nanos: number;
+  available: string;
+}
+
+interface ReservationRow {
+  order_id: string;
+  fingerprint: string;
+  status: Reservation['status'];
+  customer_id: string;
+  customer_email: string;
+  payment_token: string;
+  lines: OrderLine[];
+  currency_code: string;
+  total_units: string;
+  total_nanos: number;
+  payment_id: string | null;
+  failure_reason: Reservation['failureReason'] | null;
+  failure_message: string | null;
+  created_at: Date;
+  updated_at: Date;
+  expires_at: Date;
+}
+
+const toProduct = (r: ProductRow): Product => ({
+  productId: r.product_id,
+  sku: r.sku,
+  name: r.name,
+  price: { currencyCode: r.currency_code, units: Number(r.price_units), nanos: r.price_nanos },
+  available: Number(r.available),
+});
+
+const toReservation = (r: ReservationRow): Reservation => ({
+  orderId: r.order_id,
+  fingerprint: r.fingerprint,
+  status: r.status,
+  customer: { userId: r.customer_id, email: r.customer_email },
+  paymentToken: r.payment_token,
+  lines: r.lines,
+  total: { currencyCode: r.currency_code, units: Number(r.total_units), nanos: r.total_nanos },
+  paymentId: r.payment_id ?? undefined,
+  failureReason: r.failure_reason ?? undefined,
+  failureMessage: r.failure_message ?? undefined,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+  expiresAt: r.expires_at,
+});
+
+/** Thrown inside a transaction to roll it back with an outcome. */
+class ShortStock {
+  constructor(readonly outcome: Extract<ReserveOutcome, { outcome: 'short' }>) {}
+}
+
+export class InventoryPostgresRepository implements InventoryRepository {
+  constructor(
+    private readonly pool: pg.Pool,
+    /** Called after a commit that wrote to the outbox. */
+    private readonly onOutboxWrite: () => void = () => {},
+  ) {}
+
+  async findReservation(orderId: string): Promise<Reservation | undefined> {
+    const { rows } = await this.pool
+      .query<ReservationRow>('SELECT * FROM reservations WHERE order_id = $1', [orderId])
+      .catch(asUnavailable);
+    return rows[0] && toReservation(rows[0]);
+  }
+
+  async findProducts(ids: string[], skus: string[]): Promise<Product[]> {
+    const uuids = ids.filter(isUuid);
+    const { rows } = await this.pool
+      .query<ProductRow>(`SELECT ${PRODUCT_COLUMNS} FROM products WHERE product_id = ANY($1::uuid[]) OR sku = ANY($2)`, [
+        uuids,
+        skus,
+      ])
+      .catch(asUnavailable);
+    return rows.map(toProduct);
+  }
+
+  async reserve(r: Reservation, correlationId: string): Promise<ReserveOutcome> {
+    const lines = [...r.lines].sort((a, b) => a.productId.localeCompare(b.productId));
+    try {
+      const outcome = await inTransaction(this.pool, async (client): Promise<ReserveOutcome> => {
+        const inserted = await client.query(
+          `INSERT INTO reservations (order_id, fingerprint, status, customer_id, customer_email, payment_token, lines,
+             currency_code, total_units, total_nanos, created_at, updated_at, expires_at)
+           VALUES ($1, $2, 'RESERVED', $3, $4, $5, $6, $7, $8, $9, $10, $10, $11)
+           ON CONFLICT (order_id) DO NOTHING`,
+          [r.orderId, r.fingerprint, r.customer.userId, r.customer.email, r.paymentToken, JSON.stringify(r.lines),
+           r.total.currencyCode, r.total.units, r.total.nanos, r.createdAt, r.expiresAt],
+        );
+        if (inserted.rowCount === 0) return { outcome: 'exists' };
+        // Lock rows in product_id order (no deadlocks between multi-line orders), then
+        // take the stock only where enough is available.
+        const { rows } = await client.query<{ product_id: string }>(
+          `WITH wanted AS (SELECT * FROM unnest($1::uuid[], $2::bigint[]) AS w(id, qty)),
+                locked AS (SELECT product_id FROM products WHERE product_id = ANY($1::uuid[]) ORDER BY product_id FOR UPDATE)
+           UPDATE products p SET available = p.available - w.qty, reserved = p.reserved + w.qty, updated_at = now()
+             FROM wanted w
+            WHERE p.product_id = w.id AND p.available >= w.qty AND p.product_id IN (SELECT product_id FROM locked)
+           RETURNING p.product_id`,
+          [lines.map((l) => l.productId), lines.map((l) => l.quantity)],
+        );
+        if (rows.length < lines.length) {
+          const taken = new Set(rows.map((row) => row.product_id));
+          const short = lines.find((l) => !taken.has(l.productId))!;
+          const { rows: stock } = await client.query<{ available: string }>(
+            'SELECT available FROM products WHERE product_id = $1',
+            [short.productId],
+          );
+          throw new ShortStock({
+            outcome: 'short',
+            productId: short.productId,
+            requested: short.quantity,
+            available: Number(stock[0]?.available ?? 0),
+          });
+        }
+        await insertEvents(client, [{ type: 'OrderPlaced', reservation: r }], correlationId);
+        return { outcome: 'reserved' };
+      });
+      if (outcome.outcome === 'reserved') this.onOutboxWrite();
+      return outcome;
+    } catch (err) {
+      if (err instanceof ShortStock) return err.outcome;
+      throw err;
+    }
+  }
+
+  async settle(
+    eventId: string,
+    orderId: string,
+    correlationId: string,
+    decide: (r: Reservation) => Settlement | undefined,
+  ): Promise<'settled' | 'unchanged' | 'duplicate' | 'unknown_order'> {
+    const result = await inTransaction(this.pool, async (client) => {
+      const fresh = await client.query(
+        'INSERT INTO processed_events (event_id) VALUES ($1) ON CONFLICT DO NOTHING',
+        [eventId],
+      );
+      if (fresh.rowCount === 0) return 'duplicate' as const;
+      const { rows } = await client.query<ReservationRow>(
+        'SELECT * FROM reservations WHERE order_id = $1 FOR UPDATE',
+        [orderId],
+      );
+      if (!rows[0]) return 'unknown_order' as const;
+      const settlement = decide(toReservation(rows[0]));
+      if (!settlement) return 'unchanged' as const;
+      await applySettlement(client, toReservation(rows[0]), settlement, correlationId);
+      return 'settled' as const;
+    });
+    if (result === 'settled') this.onOutboxWrite();
+    return result;
+  }
+
+  async expireDue(now: Date, limit: number, decide: (r: Reservation) => Settlement | undefined): Promise<number> {
+    const count = await inTransaction(this.pool, async (client) => {
+      const { rows } = await client.query<ReservationRow>(
+        `SELECT * FROM reservations WHERE status = 'RESERVED' AND expires_at <= $1
+          ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
+        [now, limit],
+      );
+      let settled = 0;
+      for (const row of rows) {
+        const settlement = decide(toReservation(row));
+        if (!settlement) continue;
+        await applySettlement(client, toReservation(row), settlement, `expiry:${row.order_id}`);
+        settled++;
+      }
+      return settled;
+    });
+    if (count > 0) this.onOutboxWrite();
+    return count;
+  }
+
+  async upsertProduct(p: ProductInput): Promise<Product> {
+    // stock sets what is on sale now; received moves with it so stock stays conserved.
+    const { rows } = await this.pool
+      .query<ProductRow>(
+        `INSERT INTO products (product_id, sku, name, currency_code, price_units, price_nanos, available, received)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
+         ON CONFLICT (product_id) DO UPDATE SET
+           sku = EXCLUDED.sku, name = EXCLUDED.name, currency_code = EXCLUDED.currency_code,
+           price_units = EXCLUDED.price_units, price_nanos = EXCLUDED.price_nanos,
+           received = products.received + EXCLUDED.available - products.available,
+           available = EXCLUDED.available, updated_at = now()
+         RETURNING ${PRODUCT_COLUMNS}`,
+        [p.productId, p.sku, p.name, p.price.currencyCode, p.price.units, p.price.nanos, p.stock],
+      )
+      .catch(uniqueSkuOrUnavailable);
+    return toProduct(rows[0]!);
+  }
+
+  async getProduct(productId: string): Promise<Product | undefined> {
+    if (!isUuid(productId)) return undefined;
+    const { rows } = await this.pool
+      .query<ProductRow>(`SELECT ${PRODUCT_COLUMNS} FROM products WHERE product_id = $1`, [productId])
+      .catch(asUnavailable);
+    return rows[0] && toProduct(rows[0]);
+  }
+
+  async listProducts(pageSize: number, pageToken: string): Promise<Page<Product>> {
+    const after = pageToken ? Buffer.from(pageToken, 'base64url').toString() : '';
+    const { rows } = await this.pool
+      .query<ProductRow>(`SELECT ${PRODUCT_COLUMNS} FROM products WHERE sku > $1 ORDER BY sku LIMIT $2`, [
+        after,
+        pageSize + 1,
+      ])
+      .catch(asUnavailable);
+    const items = rows.slice(0, pageSize).map(toProduct);
+    const last = items[items.length - 1];
+    return {
+      items,
+      nextPageToken: rows.length > pageSize && last ? Buffer.from(last.sku).toString('base64url') : '',
+    };
+  }
+}
+
+async function applySettlement(client: pg.PoolClient, r: Reservation, s: Settlement, correlationId: string) {
+  await client.query(
+    `UPDATE reservations SET status = $2, payment_id = $3, failure_reason = $4, failure_message = $5, updated_at = now()
+      WHERE order_id = $1`,
+    [r.orderId, s.status, s.paymentId ?? null, s.failureReason ?? null, s.failureMessage ?? null],
+  );
+  const move =
+    s.stock === 'sell'
+      ? 'reserved = p.reserved - w.qty, sold = p.sold + w.qty'
+      : 'reserved = p.reserved - w.qty, available = p.available + w.qty';
+  const lines = [...r.lines].sort((a, b) => a.productId.localeCompare(b.productId));
+  await client.query(
+    `UPDATE products p SET ${move}, updated_at = now()
+       FROM unnest($1::uuid[], $2::bigint[]) AS w(id, qty) WHERE p.product_id = w.id`,
+    [lines.map((l) => l.productId), lines.map((l) => l.quantity)],
+  );
+  await insertEvents(client, [s.event], correlationId);
+}
+
+async function insertEvents(client: pg.PoolClient, events: InventoryEvent[], correlationId: string) {
+  const encoded = events.map((e) => encodeEvent(e, correlationId));
+  await client.query(
+    `INSERT INTO outbox (topic, key, payload, headers)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::jsonb[])`,
+    [encoded.map((e) => e.topic), encoded.map((e) => e.key), encoded.map((e) => e.payload), encoded.map((e) => JSON.stringify(e.headers))],
+  );
+  await client.query("SELECT pg_notify('outbox', '')");
+}
+
+function isUuid(s: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
+}
+
+function uniqueSkuOrUnavailable(err: unknown): never {
+  const e = err as { code?: string; detail?: string };
+  if (e.code === '23505') throw alreadyExists(`another product already has this sku (${e.detail ?? ''})`);
+  return asUnavailable(err);
+}

@@ -1,0 +1,106 @@
+import { unavailable } from '@order-system/errors';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import m001 from '../../migrations/001_inventory.sql';
+import m002 from '../../migrations/002_default_catalog.sql';
+
+/** Numbered migrations, applied in order, each once. */
+const migrations: [version: string, sql: string][] = [
+  ['001_inventory', m001],
+  ['002_default_catalog', m002],
+];
+
+export interface PostgresOptions {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+  poolSize: number;
+}
+
+export function createPool(opts: PostgresOptions, log: Logger): pg.Pool {
+  const pool = new pg.Pool({
+    host: opts.host,
+    port: opts.port,
+    user: opts.user,
+    password: opts.password,
+    database: opts.database,
+    max: opts.poolSize,
+    connectionTimeoutMillis: 2000,
+    idleTimeoutMillis: 30_000,
+    application_name: 'inventory',
+  });
+  // An idle client losing its server must not crash the process.
+  pool.on('error', (err) => log.warn({ err }, 'idle postgres client failed'));
+  return pool;
+}
+
+/** Applies pending migrations under an advisory lock, so racing instances apply each once. */
+export async function migrate(pool: pg.Pool, log: Logger): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock(7411)');
+    await client.query(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+    );
+    const { rows } = await client.query<{ version: string }>('SELECT version FROM schema_migrations');
+    const applied = new Set(rows.map((r) => r.version));
+    for (const [version, sql] of migrations) {
+      if (applied.has(version)) continue;
+      await client.query('BEGIN');
+      try {
+        await client.query(sql);
+        await client.query('INSERT INTO schema_migrations (version) VALUES ($1)', [version]);
+        await client.query('COMMIT');
+        log.info({ version }, 'migration applied');
+      } catch (err) {
+        await client.query('ROLLBACK');
+        throw err;
+      }
+    }
+  } finally {
+    await client.query('SELECT pg_advisory_unlock(7411)').catch(() => undefined);
+    client.release();
+  }
+}
+
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03']);
+
+/** True when the error says PostgreSQL cannot be reached, rather than that a statement failed. */
+export function isConnectionError(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  return (
+    (e.code !== undefined && (CONNECTION_CODES.has(e.code) || e.code.startsWith('08'))) ||
+    /timeout exceeded when trying to connect|Connection terminated|connection timeout/i.test(e.message ?? '')
+  );
+}
+
+/** Rethrows connection failures as UNAVAILABLE, other errors as they are. */
+export function asUnavailable(err: unknown): never {
+  if (isConnectionError(err)) throw unavailable('PostgreSQL is unavailable', err);
+  throw err;
+}
+
+const RETRYABLE = new Set(['40001', '40P01']); // serialization failure, deadlock
+
+/** Runs fn in a transaction, retrying deadlocks and serialization failures. */
+export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const client = await pool.connect().catch(asUnavailable);
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      broken = isConnectionError(err);
+      if (!broken) await client.query('ROLLBACK').catch(() => undefined);
+      if (RETRYABLE.has((err as { code?: string }).code ?? '') && attempt < 5) continue;
+      return asUnavailable(err);
+    } finally {
+      client.release(broken);
+    }
+  }
+}

@@ -1,0 +1,50 @@
+import type { Money } from '@order-system/money';
+import type { Product, Reservation } from './reservation.js';
+import type { InventoryEvent, Settlement } from './settlement.js';
+
+export type ReserveOutcome =
+  | { outcome: 'reserved' }
+  /** The order_id is taken (by this order or another). */
+  | { outcome: 'exists' }
+  /** Not enough stock of one product; nothing was reserved. */
+  | { outcome: 'short'; productId: string; requested: number; available: number };
+
+export interface ProductInput {
+  productId: string;
+  sku: string;
+  name: string;
+  price: Money;
+  stock: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextPageToken: string;
+}
+
+export interface InventoryRepository {
+  findReservation(orderId: string): Promise<Reservation | undefined>;
+  findProducts(ids: string[], skus: string[]): Promise<Product[]>;
+  /**
+   * Records the reservation and takes its stock, with its OrderPlaced event,
+   * in one transaction; the order_id's uniqueness decides between racing duplicates.
+   */
+  reserve(reservation: Reservation, correlationId: string): Promise<ReserveOutcome>;
+  /**
+   * Applies `decide` to the order's reservation once per event id, atomically
+   * with its stock move and event. 'duplicate' if the event was seen before.
+   */
+  settle(
+    eventId: string,
+    orderId: string,
+    correlationId: string,
+    decide: (r: Reservation) => Settlement | undefined,
+  ): Promise<'settled' | 'unchanged' | 'duplicate' | 'unknown_order'>;
+  /** Settles up to `limit` expired reservations; returns how many. */
+  expireDue(now: Date, limit: number, decide: (r: Reservation) => Settlement | undefined): Promise<number>;
+  upsertProduct(input: ProductInput): Promise<Product>;
+  getProduct(productId: string): Promise<Product | undefined>;
+  listProducts(pageSize: number, pageToken: string): Promise<Page<Product>>;
+}
+
+export type { InventoryEvent };

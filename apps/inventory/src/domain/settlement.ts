@@ -1,0 +1,64 @@
+import type { FailureReason, Reservation, ReservationStatus } from './reservation.js';
+
+/** What happens to a reservation's stock when it ends. */
+export type StockMove = 'sell' | 'release';
+
+export type InventoryEvent =
+  | { type: 'OrderPlaced'; reservation: Reservation }
+  | { type: 'OrderConfirmed'; orderId: string; paymentId: string }
+  | { type: 'OrderFailed'; orderId: string; reason: FailureReason; message: string; paymentId?: string };
+
+/** A reservation's one move to a terminal state, with its stock effect and event. */
+export interface Settlement {
+  status: Exclude<ReservationStatus, 'RESERVED'>;
+  stock: StockMove;
+  paymentId?: string;
+  failureReason?: FailureReason;
+  failureMessage?: string;
+  event: InventoryEvent;
+}
+
+export interface PaymentResult {
+  orderId: string;
+  paymentId: string;
+  approved: boolean;
+  declineMessage: string;
+}
+
+/**
+ * A payment result settles a reservation still RESERVED; anything else (a
+ * redelivery, or a result after expiry) leaves it as it is.
+ */
+export function settleByPayment(r: Reservation, payment: PaymentResult): Settlement | undefined {
+  if (r.status !== 'RESERVED') return undefined;
+  if (payment.approved) {
+    return {
+      status: 'COMMITTED',
+      stock: 'sell',
+      paymentId: payment.paymentId,
+      event: { type: 'OrderConfirmed', orderId: r.orderId, paymentId: payment.paymentId },
+    };
+  }
+  const message = payment.declineMessage || 'payment declined';
+  return {
+    status: 'RELEASED',
+    stock: 'release',
+    paymentId: payment.paymentId,
+    failureReason: 'PAYMENT_DECLINED',
+    failureMessage: message,
+    event: { type: 'OrderFailed', orderId: r.orderId, reason: 'PAYMENT_DECLINED', message, paymentId: payment.paymentId },
+  };
+}
+
+/** A reservation whose payment result did not arrive in time releases its stock. */
+export function expire(r: Reservation, now: Date): Settlement | undefined {
+  if (r.status !== 'RESERVED' || r.expiresAt > now) return undefined;
+  const message = `no payment result by ${r.expiresAt.toISOString()}`;
+  return {
+    status: 'RELEASED',
+    stock: 'release',
+    failureReason: 'RESERVATION_EXPIRED',
+    failureMessage: message,
+    event: { type: 'OrderFailed', orderId: r.orderId, reason: 'RESERVATION_EXPIRED', message },
+  };
+}

@@ -1,0 +1,48 @@
+import { allTopics, KafkaClient } from '@order-system/kafka';
+import { Lifecycle, runMain } from '@order-system/lifecycle';
+import { createLogger } from '@order-system/logger';
+import { descriptorSetBase64 } from '@order-system/proto';
+import { startGrpcServer } from '@order-system/grpc';
+import { createPool, migrate } from './adapters/postgres.js';
+import { loadConfig } from './config.js';
+import { buildService } from './service.js';
+
+runMain('inventory', async () => {
+  const config = loadConfig();
+  const log = createLogger({ service: 'inventory', level: config.logLevel });
+  const life = new Lifecycle(log, config.shutdownTimeoutMs);
+  life.exitOnSignals();
+
+  const pool = createPool(
+    {
+      host: config.postgresHost,
+      port: config.postgresPort,
+      user: config.postgresUser,
+      password: config.postgresPassword,
+      database: config.postgresDb,
+      poolSize: config.postgresPoolSize,
+    },
+    log,
+  );
+  life.defer('postgres', () => pool.end());
+  await migrate(pool, log);
+
+  const kafka = new KafkaClient({ brokers: config.kafkaBrokers, clientId: 'inventory', log });
+  await kafka.ensureTopics(allTopics);
+  const producer = await kafka.producer();
+  life.defer('kafka producer', () => producer.close());
+
+  const service = buildService(config, { pool, kafka, producer, log });
+  const server = await startGrpcServer({
+    host: config.bindHost,
+    port: config.grpcPort,
+    services: service.grpcServices,
+    descriptorSetBase64,
+    log,
+  });
+  life.defer('grpc server', () => server.close(config.shutdownTimeoutMs / 2));
+  await service.start();
+  life.defer('consumers', () => service.stop());
+
+  log.info({ grpcPort: server.port }, 'inventory listening');
+});

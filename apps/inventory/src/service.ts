@@ -1,0 +1,49 @@
+import { Topics, type KafkaClient, type Producer } from '@order-system/kafka';
+import type { Logger } from '@order-system/logger';
+import type pg from 'pg';
+import { InventoryPostgresRepository } from './adapters/inventory-postgres-repository.js';
+import { OutboxRelay } from './adapters/outbox-relay.js';
+import { expireReservations } from './app/expire-reservations.js';
+import type { Config } from './config.js';
+import { inventoryGrpcService } from './ports/grpc.js';
+import { paymentEventsHandler } from './ports/payment-events-consumer.js';
+
+export interface Infra {
+  pool: pg.Pool;
+  kafka: KafkaClient;
+  producer: Producer;
+  log: Logger;
+}
+
+/** The composition root, shared by main.ts and the tests. */
+export function buildService(config: Config, { pool, kafka, producer, log }: Infra) {
+  const relay = new OutboxRelay(pool, producer, log.child({ component: 'outbox' }));
+  const repo = new InventoryPostgresRepository(pool, () => relay.wake());
+  const consumer = kafka.consumer({
+    groupId: config.kafkaGroupId,
+    topic: Topics.paymentEvents,
+    handle: paymentEventsHandler(repo, log),
+  });
+  const sweepEveryMs = Math.min(5000, Math.max(250, config.reservationTtlMs / 4));
+  let sweeper: NodeJS.Timeout | undefined;
+
+  return {
+    repo,
+    grpcServices: [inventoryGrpcService(repo, config.reservationTtlMs)],
+    async start() {
+      relay.start();
+      await consumer.start();
+      sweeper = setInterval(() => {
+        expireReservations(repo).then(
+          (n) => n > 0 && log.info({ expired: n }, 'reservations expired'),
+          (err: unknown) => log.warn({ err }, 'expiry sweep failed'),
+        );
+      }, sweepEveryMs);
+    },
+    async stop() {
+      clearInterval(sweeper);
+      await consumer.stop();
+      await relay.stop();
+    },
+  };
+}

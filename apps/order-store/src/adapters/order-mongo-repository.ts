@@ -1,0 +1,97 @@
+import { invalid } from '@order-system/errors';
+import { MongoServerError, type Collection, type Db, type Filter } from 'mongodb';
+import type { OrderRepository } from '../domain/ports.js';
+import { completionChange, type Completion, type ListFilter, type Order } from '../domain/order.js';
+import { asUnavailable } from './mongo.js';
+
+type OrderDoc = Omit<Order, 'orderId'> & { _id: string };
+
+const toOrder = ({ _id, ...rest }: OrderDoc): Order => ({ orderId: _id, ...rest });
+
+interface Cursor {
+  c: number;
+  id: string;
+}
+
+/**
+ * Orders in MongoDB, one document per order keyed by order_id. Correct on
+ * FerretDB too: inserts rely on the unique _id, and the one update is
+ * conditional on the order still being PENDING with a single writer per order
+ * (the consumer owning its partition), so no transactions are needed.
+ */
+export class OrderMongoRepository implements OrderRepository {
+  private readonly orders: Collection<OrderDoc>;
+
+  constructor(db: Db) {
+    this.orders = db.collection<OrderDoc>('orders');
+  }
+
+  async ensureIndexes(): Promise<void> {
+    await this.orders.createIndexes([
+      { key: { createdAt: -1, _id: -1 }, name: 'newest_first' },
+      { key: { 'customer.userId': 1, createdAt: -1, _id: -1 }, name: 'by_customer' },
+      { key: { status: 1, createdAt: -1, _id: -1 }, name: 'by_status' },
+    ]);
+  }
+
+  async insert({ orderId, ...rest }: Order): Promise<'inserted' | 'exists'> {
+    try {
+      await this.orders.insertOne({ _id: orderId, ...rest });
+      return 'inserted';
+    } catch (err) {
+      if (err instanceof MongoServerError && err.code === 11000) return 'exists';
+      return asUnavailable(err);
+    }
+  }
+
+  async complete(c: Completion): Promise<'completed' | 'already_terminal' | 'missing'> {
+    const set: Partial<OrderDoc> = { status: c.status, updatedAt: c.at };
+    if (c.paymentId) set.paymentId = c.paymentId;
+    if (c.failureReason) set.failureReason = c.failureReason;
+    if (c.failureMessage) set.failureMessage = c.failureMessage;
+    const result = await this.orders
+      .updateOne({ _id: c.orderId, status: 'PENDING' }, { $set: set, $push: { history: completionChange(c) } })
+      .catch(asUnavailable);
+    if (result.matchedCount === 1) return 'completed';
+    const exists = await this.orders.countDocuments({ _id: c.orderId }, { limit: 1 }).catch(asUnavailable);
+    return exists ? 'already_terminal' : 'missing';
+  }
+
+  async get(orderId: string): Promise<Order | undefined> {
+    const doc = await this.orders.findOne({ _id: orderId }).catch(asUnavailable);
+    return doc ? toOrder(doc) : undefined;
+  }
+
+  async list(filter: ListFilter, pageSize: number, pageToken: string) {
+    const query: Filter<OrderDoc> = {};
+    if (filter.customerUserId) query['customer.userId'] = filter.customerUserId;
+    if (filter.status) query.status = filter.status;
+    if (pageToken) {
+      const { c, id } = decodeCursor(pageToken);
+      query.$or = [{ createdAt: { $lt: new Date(c) } }, { createdAt: new Date(c), _id: { $lt: id } }];
+    }
+    const docs = await this.orders
+      .find(query)
+      .sort({ createdAt: -1, _id: -1 })
+      .limit(pageSize + 1)
+      .toArray()
+      .catch(asUnavailable);
+    const orders = docs.slice(0, pageSize).map(toOrder);
+    const last = orders[orders.length - 1];
+    const nextPageToken =
+      docs.length > pageSize && last ? encodeCursor({ c: last.createdAt.getTime(), id: last.orderId }) : '';
+    return { orders, nextPageToken };
+  }
+}
+
+const encodeCursor = (cursor: Cursor) => Buffer.from(JSON.stringify(cursor)).toString('base64url');
+
+function decodeCursor(token: string): Cursor {
+  try {
+    const cursor = JSON.parse(Buffer.from(token, 'base64url').toString()) as Cursor;
+    if (typeof cursor.c === 'number' && typeof cursor.id === 'string') return cursor;
+  } catch {
+    // fall through
+  }
+  throw invalid('page_token is not valid');
+}

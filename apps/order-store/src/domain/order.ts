@@ -1,0 +1,76 @@
+import { times, type Money } from '@order-system/money';
+
+export type OrderStatus = 'PENDING' | 'CONFIRMED' | 'FAILED';
+export type FailureReason = 'PAYMENT_DECLINED' | 'INSUFFICIENT_STOCK' | 'RESERVATION_EXPIRED' | 'UNSPECIFIED';
+
+export interface OrderItem {
+  productId: string;
+  sku: string;
+  name: string;
+  unitPrice: Money;
+  quantity: number;
+  lineTotal: Money;
+}
+
+export interface StatusChange {
+  status: OrderStatus;
+  at: Date;
+  reason: string;
+}
+
+export interface Order {
+  orderId: string;
+  status: OrderStatus;
+  customer: { userId: string; email: string };
+  items: OrderItem[];
+  total: Money;
+  failureReason?: FailureReason;
+  failureMessage?: string;
+  paymentId?: string;
+  createdAt: Date;
+  updatedAt: Date;
+  history: StatusChange[];
+}
+
+export interface Placed {
+  orderId: string;
+  customer: { userId: string; email: string };
+  lines: Omit<OrderItem, 'lineTotal'>[];
+  total: Money;
+  createdAt: Date;
+  at: Date;
+}
+
+/** The end of an order: confirmed with its payment, or failed with a reason. */
+export interface Completion {
+  orderId: string;
+  status: Exclude<OrderStatus, 'PENDING'>;
+  paymentId?: string;
+  failureReason?: FailureReason;
+  failureMessage?: string;
+  at: Date;
+}
+
+export const isTerminal = (status: OrderStatus) => status !== 'PENDING';
+
+export function placedOrder(e: Placed): Order {
+  return {
+    orderId: e.orderId,
+    status: 'PENDING',
+    customer: e.customer,
+    items: e.lines.map((l) => ({ ...l, lineTotal: times(l.unitPrice, l.quantity) })),
+    total: e.total,
+    createdAt: e.createdAt,
+    updatedAt: e.at,
+    history: [{ status: 'PENDING', at: e.createdAt, reason: 'stock reserved, awaiting payment' }],
+  };
+}
+
+export function completionChange(c: Completion): StatusChange {
+  return { status: c.status, at: c.at, reason: c.status === 'CONFIRMED' ? 'payment approved' : (c.failureMessage ?? '') };
+}
+
+export interface ListFilter {
+  customerUserId?: string;
+  status?: OrderStatus;
+}

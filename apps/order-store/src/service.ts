@@ -1,0 +1,34 @@
+import { Topics, type KafkaClient } from '@order-system/kafka';
+import type { Logger } from '@order-system/logger';
+import type { Db } from 'mongodb';
+import { OrderMongoRepository } from './adapters/order-mongo-repository.js';
+import { OrderChanges } from './app/order-changes.js';
+import type { Config } from './config.js';
+import { orderStoreGrpcService } from './ports/grpc.js';
+import { orderEventsHandler } from './ports/order-events-consumer.js';
+
+export interface Infra {
+  db: Db;
+  kafka: KafkaClient;
+  log: Logger;
+}
+
+/** The composition root, shared by main.ts and the tests. */
+export function buildService(config: Config, { db, kafka, log }: Infra) {
+  const repo = new OrderMongoRepository(db);
+  const changes = new OrderChanges();
+  const consumer = kafka.consumer({
+    groupId: config.kafkaGroupId,
+    topic: Topics.orderEvents,
+    handle: orderEventsHandler(repo, changes, log),
+  });
+  return {
+    repo,
+    grpcServices: [orderStoreGrpcService(repo, changes, config.watchPollMs)],
+    async start() {
+      await repo.ensureIndexes();
+      await consumer.start();
+    },
+    stop: () => consumer.stop(),
+  };
+}

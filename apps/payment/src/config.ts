@@ -1,0 +1,13 @@
+import { common, num, parseConfig, port, str } from '@order-system/config';
+
+export function loadConfig(env: Record<string, string | undefined> = process.env) {
+  return parseConfig(env, {
+    ...common,
+    grpcPort: port('GRPC_PORT', 50053),
+    httpPort: port('HTTP_PORT', 8083),
+    paymentFailureRate: num('PAYMENT_FAILURE_RATE', 0.2, 0, 1),
+    kafkaGroupId: str('KAFKA_GROUP_ID', 'payment'),
+  });
+}
+
+export type Config = ReturnType<typeof loadConfig>;

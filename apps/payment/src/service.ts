@@ -1,0 +1,25 @@
+import { Topics, type KafkaClient, type Producer } from '@order-system/kafka';
+import type { Logger } from '@order-system/logger';
+import type { Config } from './config.js';
+import { orderEventsHandler } from './ports/order-events-consumer.js';
+
+export interface Infra {
+  kafka: KafkaClient;
+  producer: Producer;
+  log: Logger;
+}
+
+/** The composition root, shared by main.ts and the tests. */
+export function buildService(config: Config, { kafka, producer, log }: Infra) {
+  const consumer = kafka.consumer({
+    groupId: config.kafkaGroupId,
+    topic: Topics.orderEvents,
+    handle: orderEventsHandler(producer, config.paymentFailureRate, log),
+  });
+  return {
+    /** Payment has no RPCs of its own: only health and reflection. */
+    grpcServices: [],
+    start: () => consumer.start(),
+    stop: () => consumer.stop(),
+  };
+}

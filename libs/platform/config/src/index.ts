@@ -1,0 +1,78 @@
+/**
+ * A typed environment schema. Each field reads one variable with a default;
+ * parseConfig reports every missing or invalid key at once.
+ */
+type Env = Record<string, string | undefined>;
+type Field<T> = (env: Env) => { value?: T; error?: string };
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Parsed<T> = { value: T } | { error: string };
+const ok = <T>(value: T): Parsed<T> => ({ value });
+const bad = <T>(error: string): Parsed<T> => ({ error });
+
+function field<T>(name: string, fallback: T | undefined, parse: (raw: string) => Parsed<T>): Field<T> {
+  return (env) => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') {
+      return fallback === undefined ? { error: `${name} is required` } : { value: fallback };
+    }
+    const parsed = parse(raw);
+    return 'error' in parsed ? { error: `${name}=${JSON.stringify(raw)}: ${parsed.error}` } : parsed;
+  };
+}
+
+export const str = (name: string, fallback?: string): Field<string> => field(name, fallback, ok);
+
+export const int = (name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): Field<number> =>
+  field(name, fallback, (raw) => {
+    const n = Number(raw);
+    return Number.isInteger(n) && n >= min && n <= max ? ok(n) : bad(`expected an integer in [${min}, ${max}]`);
+  });
+
+export const port = (name: string, fallback: number): Field<number> => int(name, fallback, 0, 65535);
+
+export const num = (name: string, fallback: number, min: number, max: number): Field<number> =>
+  field(name, fallback, (raw) => {
+    const n = Number(raw);
+    return Number.isFinite(n) && n >= min && n <= max ? ok(n) : bad(`expected a number in [${min}, ${max}]`);
+  });
+
+export const list = (name: string, fallback: string[]): Field<string[]> =>
+  field(name, fallback, (raw) => {
+    const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+    return items.length > 0 ? ok(items) : bad('expected a comma-separated list');
+  });
+
+export const oneOf = <T extends string>(name: string, fallback: T, allowed: readonly T[]): Field<T> =>
+  field(name, fallback, (raw) =>
+    (allowed as readonly string[]).includes(raw) ? ok(raw as T) : bad(`expected one of ${allowed.join(', ')}`),
+  );
+
+type Schema = Record<string, Field<unknown>>;
+export type ConfigOf<S extends Schema> = { [K in keyof S]: S[K] extends Field<infer T> ? T : never };
+
+export function parseConfig<S extends Schema>(env: Env, schema: S): ConfigOf<S> {
+  const out: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [key, read] of Object.entries(schema)) {
+    const { value, error } = read(env);
+    if (error) problems.push(error);
+    else out[key] = value;
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return out as ConfigOf<S>;
+}
+
+/** Variables every service reads. */
+export const common = {
+  logLevel: oneOf('LOG_LEVEL', 'info', ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
+  bindHost: str('BIND_HOST', '0.0.0.0'),
+  kafkaBrokers: list('KAFKA_BROKERS', ['localhost:9092']),
+  shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', 8000, 100, 60_000),
+};

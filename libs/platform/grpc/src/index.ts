@@ -1,0 +1,6 @@
+export { bindService, CORRELATION_HEADER, type CallContext, type ServiceBinding, type ServiceDef } from './service.js';
+export { startGrpcServer, type RunningGrpcServer, type GrpcServerOptions } from './server.js';
+export { createServiceClient, type ServiceClient, type CallOptions } from './client.js';
+export { checkHealth } from './health.js';
+export { connectRoutes, descriptorRegistry } from './connect.js';
+export { toWireError, fromServiceError } from './status.js';

@@ -1,0 +1,110 @@
+import { randomUUID } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
+import { loadFileDescriptorSetFromBuffer } from '@grpc/proto-loader';
+import { ReflectionService } from '@grpc/reflection';
+import { HealthImplementation } from 'grpc-health-check';
+import type { Logger } from 'pino';
+import { correlationIdFrom, serviceName, type CallContext, type ServiceBinding } from './service.js';
+import { toWireError } from './status.js';
+
+export interface GrpcServerOptions {
+  host: string;
+  port: number;
+  services: ServiceBinding[];
+  /** FileDescriptorSet (base64) of every service served, for reflection. */
+  descriptorSetBase64: string;
+  log: Logger;
+  maxMessageBytes?: number;
+}
+
+export interface RunningGrpcServer {
+  /** The bound port (useful with port 0). */
+  port: number;
+  setServing(serving: boolean): void;
+  /** Stops taking calls, lets calls in flight finish up to graceMs, then cancels the rest. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** A grpc-js server with grpc.health.v1 and server reflection beside the given services. */
+export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningGrpcServer> {
+  const maxBytes = opts.maxMessageBytes ?? 4 * 1024 * 1024;
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': maxBytes,
+    'grpc.max_send_message_length': maxBytes,
+  });
+  const names = opts.services.map((s) => serviceName(s.definition));
+  const health = new HealthImplementation(Object.fromEntries(['', ...names].map((n) => [n, 'SERVING'])));
+  health.addToServer(server);
+  const descriptors = Buffer.from(opts.descriptorSetBase64, 'base64');
+  new ReflectionService(loadFileDescriptorSetFromBuffer(descriptors)).addToServer(server);
+  for (const binding of opts.services) {
+    server.addService(binding.definition as unknown as grpc.ServiceDefinition, grpcImplementation(binding, opts.log));
+  }
+
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(`${opts.host}:${opts.port}`, grpc.ServerCredentials.createInsecure(), (err, bound) =>
+      err ? reject(err) : resolve(bound),
+    ),
+  );
+
+  const setServing = (serving: boolean) => {
+    for (const name of ['', ...names]) health.setStatus(name, serving ? 'SERVING' : 'NOT_SERVING');
+  };
+  return {
+    port,
+    setServing,
+    close: (graceMs = 5000) =>
+      new Promise<void>((resolve) => {
+        setServing(false);
+        const timer = setTimeout(() => server.forceShutdown(), graceMs);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      }),
+  };
+}
+
+type AnyCall = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>;
+
+function callContext(call: AnyCall): CallContext {
+  const controller = new AbortController();
+  call.on('cancelled', () => controller.abort());
+  return { correlationId: correlationIdFrom(call.metadata) ?? randomUUID(), signal: controller.signal };
+}
+
+function replyError(err: unknown, log: Logger, path: string): grpc.ServiceError {
+  const wire = toWireError(err);
+  if (wire.internal) log.error({ err, rpc: path }, 'rpc failed');
+  return Object.assign(new Error(wire.message), { code: wire.code, details: wire.message, metadata: new grpc.Metadata() });
+}
+
+/** Adapts transport-neutral handlers to grpc-js call objects. */
+function grpcImplementation(binding: ServiceBinding, log: Logger): grpc.UntypedServiceImplementation {
+  const impl: grpc.UntypedServiceImplementation = {};
+  for (const [name, method] of Object.entries(binding.definition)) {
+    const handler = binding.handlers[name] as unknown as (req: unknown, ctx: CallContext) => unknown;
+    if (method.responseStream) {
+      impl[name] = async (call: grpc.ServerWritableStream<unknown, unknown>) => {
+        try {
+          const ctx = callContext(call);
+          for await (const message of handler(call.request, ctx) as AsyncIterable<unknown>) {
+            if (ctx.signal.aborted) break;
+            if (!call.write(message)) await new Promise((resolve) => call.once('drain', resolve));
+          }
+          call.end();
+        } catch (err) {
+          call.emit('error', replyError(err, log, method.path));
+        }
+      };
+    } else {
+      impl[name] = (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+        (handler(call.request, callContext(call)) as Promise<unknown>).then(
+          (res) => callback(null, res),
+          (err: unknown) => callback(replyError(err, log, method.path)),
+        );
+      };
+    }
+  }
+  return impl;
+}

@@ -1,0 +1,56 @@
+import type { Metadata } from '@grpc/grpc-js';
+
+/** One RPC of a ts-proto `outputServices=grpc-js` service definition. */
+export interface MethodDef<Req = unknown, Res = unknown> {
+  path: string;
+  requestStream: boolean;
+  responseStream: boolean;
+  requestSerialize(value: Req): Buffer;
+  requestDeserialize(bytes: Buffer): Req;
+  responseSerialize(value: Res): Buffer;
+  responseDeserialize(bytes: Buffer): Res;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any method's types
+export type ServiceDef = Record<string, MethodDef<any, any>>;
+
+/** What every handler gets besides its request, whatever the transport. */
+export interface CallContext {
+  correlationId: string;
+  /** Aborted when the caller goes away or the deadline passes. */
+  signal: AbortSignal;
+}
+
+type Req<M> = M extends { requestDeserialize(bytes: Buffer): infer R } ? R : never;
+type Res<M> = M extends { responseDeserialize(bytes: Buffer): infer R } ? R : never;
+
+/** Transport-neutral handlers: a promise per unary RPC, an async iterable per server stream. */
+export type ServiceHandlers<D extends ServiceDef> = {
+  [K in keyof D]: D[K]['responseStream'] extends true
+    ? (req: Req<D[K]>, ctx: CallContext) => AsyncIterable<Res<D[K]>>
+    : (req: Req<D[K]>, ctx: CallContext) => Promise<Res<D[K]>>;
+};
+
+export interface ServiceBinding<D extends ServiceDef = ServiceDef> {
+  definition: D;
+  handlers: ServiceHandlers<D>;
+}
+
+/** Pairs a definition with its handlers, checking the handler types. */
+export function bindService<D extends ServiceDef>(definition: D, handlers: ServiceHandlers<D>): ServiceBinding {
+  return { definition, handlers } as unknown as ServiceBinding;
+}
+
+export const CORRELATION_HEADER = 'x-correlation-id';
+
+export function correlationIdFrom(metadata: Metadata): string | undefined {
+  const value = metadata.get(CORRELATION_HEADER)[0];
+  return typeof value === 'string' && value.length > 0 && value.length <= 128 ? value : undefined;
+}
+
+/** The fully-qualified service name, from a method path "/pkg.Service/Method". */
+export function serviceName(definition: ServiceDef): string {
+  const first = Object.values(definition)[0];
+  if (!first) throw new Error('service definition has no methods');
+  return first.path.split('/')[1] ?? '';
+}

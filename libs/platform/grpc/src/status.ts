@@ -1,0 +1,41 @@
+import { status, type ServiceError } from '@grpc/grpc-js';
+import { AppError, type ErrorKind } from '@order-system/errors';
+
+/** The one mapping between error kinds and gRPC (and Connect: same numbers) codes. */
+const codeOfKind: Record<ErrorKind, status> = {
+  invalid: status.INVALID_ARGUMENT,
+  not_found: status.NOT_FOUND,
+  failed_precondition: status.FAILED_PRECONDITION,
+  already_exists: status.ALREADY_EXISTS,
+  unavailable: status.UNAVAILABLE,
+  resource_exhausted: status.RESOURCE_EXHAUSTED,
+  internal: status.INTERNAL,
+};
+
+const kindOfCode = new Map<status, ErrorKind>([
+  ...Object.entries(codeOfKind).map(([kind, code]) => [code, kind as ErrorKind] as const),
+  [status.DEADLINE_EXCEEDED, 'unavailable'],
+  [status.CANCELLED, 'unavailable'],
+]);
+
+export interface WireError {
+  code: status;
+  message: string;
+  /** The error is ours to fix, not the caller's: log it. */
+  internal: boolean;
+}
+
+/** An error thrown by a handler, as the caller should see it. Unknown errors hide their details. */
+export function toWireError(err: unknown): WireError {
+  if (err instanceof AppError) {
+    return { code: codeOfKind[err.kind], message: err.message, internal: err.kind === 'internal' };
+  }
+  return { code: status.INTERNAL, message: 'internal error', internal: true };
+}
+
+/** A failed call to another service, as an AppError of the same kind. */
+export function fromServiceError(err: ServiceError, target: string): AppError {
+  const kind = kindOfCode.get(err.code) ?? 'internal';
+  const message = kind === 'unavailable' ? `${target} is unavailable: ${err.details}` : err.details;
+  return new AppError(kind, message, { cause: err });
+}

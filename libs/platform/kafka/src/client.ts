@@ -1,0 +1,106 @@
+import { Kafka, logLevel, Partitioners, type LogEntry, type Producer as KafkaProducer } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { TopicSpec } from './topics.js';
+import { Consumer, type ConsumerOptions } from './consumer.js';
+
+/**
+ * Our only door to Kafka: kafkajs stays behind this lib so it can be swapped.
+ */
+export interface KafkaOptions {
+  brokers: string[];
+  clientId: string;
+  log: Logger;
+}
+
+export interface OutgoingMessage {
+  key: string;
+  value: Uint8Array;
+  headers?: Record<string, string>;
+}
+
+export interface Producer {
+  /** Resolves once every message is acknowledged by all in-sync replicas. */
+  send(topic: string, messages: OutgoingMessage[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+};
+
+export class KafkaClient {
+  private readonly kafka: Kafka;
+
+  constructor(private readonly opts: KafkaOptions) {
+    const log = opts.log.child({ component: 'kafka' });
+    this.kafka = new Kafka({
+      clientId: opts.clientId,
+      brokers: opts.brokers,
+      connectionTimeout: 3000,
+      retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 5000 },
+      logLevel: logLevel.WARN,
+      logCreator:
+        () =>
+        ({ level, log: entry }: LogEntry) => {
+          const { message, ...rest } = entry;
+          log[levels[level] ?? 'info'](rest, message);
+        },
+    });
+  }
+
+  /** Creates missing topics; leaves existing ones alone. */
+  async ensureTopics(topics: TopicSpec[]): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const existing = new Set(await admin.listTopics());
+      const missing = topics.filter((t) => !existing.has(t.topic));
+      if (missing.length > 0) {
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: missing.map((t) => ({ topic: t.topic, numPartitions: t.partitions, replicationFactor: 1 })),
+        });
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  async partitionCount(topic: string): Promise<number> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+      return topics[0]?.partitions.length ?? 0;
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  /** An idempotent producer with acks=all, connected. */
+  async producer(): Promise<Producer> {
+    const producer: KafkaProducer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    await producer.connect();
+    return {
+      send: async (topic, messages) => {
+        await producer.send({
+          topic,
+          acks: -1,
+          messages: messages.map((m) => ({ key: m.key, value: Buffer.from(m.value), headers: m.headers })),
+        });
+      },
+      close: () => producer.disconnect(),
+    };
+  }
+
+  consumer(options: Omit<ConsumerOptions, 'deadLetterProducer'>): Consumer {
+    return new Consumer(this.kafka, { deadLetterProducer: () => this.producer(), ...options }, this.opts.log);
+  }
+}

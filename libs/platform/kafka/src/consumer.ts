@@ -1,0 +1,144 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isAppError, isTransient } from '@order-system/errors';
+import type { Consumer as KafkaConsumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { Producer } from './client.js';
+import { deadLetterTopic } from './topics.js';
+
+export interface IncomingMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: Buffer | null;
+  headers: Record<string, string>;
+}
+
+export interface ConsumerOptions {
+  groupId: string;
+  topic: string;
+  /**
+   * Applies one message. Throw an `unavailable` AppError to retry it until the
+   * dependency is back; an `invalid` AppError (undecodable, say) dead-letters it
+   * at once; any other error is retried maxAttempts times, then dead-lettered.
+   */
+  handle(message: IncomingMessage): Promise<void>;
+  /** Opens the producer used for the dead-letter topic. */
+  deadLetterProducer(): Promise<Producer>;
+  maxAttempts?: number;
+  /** First retry delay; doubles up to 5 s. */
+  retryDelayMs?: number;
+}
+
+/**
+ * At-least-once consumption in order per partition: a message's offset is
+ * committed only after its handler resolved (its effect is durable) or it was
+ * dead-lettered, so a crash redelivers, never skips.
+ */
+export class Consumer {
+  private consumer?: KafkaConsumer;
+  private deadLetters?: Promise<Producer>;
+  private stopping = false;
+  private readonly log: Logger;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly opts: ConsumerOptions,
+    log: Logger,
+  ) {
+    this.log = log.child({ component: 'consumer', topic: opts.topic, group: opts.groupId });
+  }
+
+  async start(): Promise<void> {
+    const consumer = this.kafka.consumer({
+      groupId: this.opts.groupId,
+      sessionTimeout: 15_000,
+      heartbeatInterval: 1000,
+      rebalanceTimeout: 20_000,
+      maxWaitTimeInMs: 100,
+    });
+    this.consumer = consumer;
+    await consumer.connect();
+    await consumer.subscribe({ topic: this.opts.topic, fromBeginning: true });
+    await consumer.run({
+      autoCommit: true,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 3,
+      eachBatch: (payload) => this.eachBatch(payload),
+    });
+  }
+
+  /** Stops fetching, lets the message in hand finish, commits what was processed. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.consumer?.disconnect();
+    if (this.deadLetters) await (await this.deadLetters).close();
+  }
+
+  private async eachBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload) {
+    for (const message of batch.messages) {
+      if (!isRunning() || isStale() || this.stopping) break;
+      const incoming = toIncoming(batch.topic, batch.partition, message);
+      const done = await this.process(incoming, heartbeat);
+      if (!done) break;
+      resolveOffset(message.offset);
+      await heartbeat();
+    }
+    await commitOffsetsIfNecessary();
+  }
+
+  /** True once the message is applied or dead-lettered; false if we are stopping first. */
+  private async process(message: IncomingMessage, heartbeat: () => Promise<void>): Promise<boolean> {
+    const maxAttempts = this.opts.maxAttempts ?? 5;
+    let delay = this.opts.retryDelayMs ?? 200;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.opts.handle(message);
+        return true;
+      } catch (err) {
+        const where = { partition: message.partition, offset: message.offset, key: message.key, attempt };
+        if (isAppError(err, 'invalid') || (!isTransient(err) && attempt >= maxAttempts)) {
+          this.log.error({ ...where, err }, 'dead-lettering message');
+          await this.deadLetter(message, err, attempt);
+          return true;
+        }
+        this.log.warn({ ...where, err }, 'message failed, will retry');
+      }
+      if (this.stopping) return false;
+      await sleep(delay);
+      delay = Math.min(delay * 2, 5000);
+      await heartbeat();
+    }
+  }
+
+  private async deadLetter(message: IncomingMessage, err: unknown, attempts: number): Promise<void> {
+    this.deadLetters ??= this.opts.deadLetterProducer();
+    const producer = await this.deadLetters;
+    const error = err instanceof Error ? err : new Error(String(err));
+    await producer.send(deadLetterTopic(message.topic), [
+      {
+        key: message.key ?? '',
+        value: message.value ?? Buffer.alloc(0),
+        headers: {
+          ...message.headers,
+          'dlt-original-topic': message.topic,
+          'dlt-original-partition': String(message.partition),
+          'dlt-original-offset': message.offset,
+          'dlt-consumer-group': this.opts.groupId,
+          'dlt-error': error.message.slice(0, 1000),
+          'dlt-error-kind': isAppError(error) ? error.kind : error.name,
+          'dlt-attempts': String(attempts),
+          'dlt-at': new Date().toISOString(),
+        },
+      },
+    ]);
+  }
+}
+
+function toIncoming(topic: string, partition: number, message: KafkaMessage): IncomingMessage {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? String(value[0]) : String(value);
+  }
+  return { topic, partition, offset: message.offset, key: message.key?.toString() ?? null, value: message.value, headers };
+}
