@@ -1,8 +1,9 @@
-import { common, int, parseConfig, port, str } from '@order-system/config';
+import { common, kafka, int, parseConfig, port, str } from '@order-system/config';
 
 export function loadConfig(env: Record<string, string | undefined> = process.env) {
   return parseConfig(env, {
     ...common,
+    ...kafka,
     grpcPort: port('GRPC_PORT', 50052),
     httpPort: port('HTTP_PORT', 8082),
     postgresHost: str('POSTGRES_HOST', 'localhost'),

@@ -1,4 +1,4 @@
-import { allTopics, KafkaClient } from '@order-system/kafka';
+import { KafkaClient } from '@order-system/kafka';
 import { Lifecycle, runMain } from '@order-system/lifecycle';
 import { createLogger } from '@order-system/logger';
 import { descriptorSetBase64 } from '@order-system/proto';
@@ -28,7 +28,6 @@ runMain('inventory', async () => {
   await migrate(pool, log);
 
   const kafka = new KafkaClient({ brokers: config.kafkaBrokers, clientId: 'inventory', log });
-  await kafka.ensureTopics(allTopics);
   const producer = await kafka.producer();
   life.defer('kafka producer', () => producer.close());
 

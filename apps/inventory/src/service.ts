@@ -1,4 +1,4 @@
-import { Topics, type KafkaClient, type Producer } from '@order-system/kafka';
+import { topicNames, topicSpecs, type KafkaClient, type Producer } from '@order-system/kafka';
 import type { Logger } from '@order-system/logger';
 import type pg from 'pg';
 import { InventoryPostgresRepository } from './adapters/inventory-postgres-repository.js';
@@ -17,11 +17,12 @@ export interface Infra {
 
 /** The composition root, shared by main.ts and the tests. */
 export function buildService(config: Config, { pool, kafka, producer, log }: Infra) {
+  const topics = topicNames(config.kafkaTopicPrefix);
   const relay = new OutboxRelay(pool, producer, log.child({ component: 'outbox' }));
-  const repo = new InventoryPostgresRepository(pool, () => relay.wake());
+  const repo = new InventoryPostgresRepository(pool, topics.orderEvents, () => relay.wake());
   const consumer = kafka.consumer({
     groupId: config.kafkaGroupId,
-    topic: Topics.paymentEvents,
+    topic: topics.paymentEvents,
     handle: paymentEventsHandler(repo, log),
   });
   const sweepEveryMs = Math.min(5000, Math.max(250, config.reservationTtlMs / 4));
@@ -31,6 +32,7 @@ export function buildService(config: Config, { pool, kafka, producer, log }: Inf
     repo,
     grpcServices: [inventoryGrpcService(repo, config.reservationTtlMs)],
     async start() {
+      await kafka.ensureTopics(topicSpecs(topics));
       relay.start();
       await consumer.start();
       sweeper = setInterval(() => {

@@ -1,5 +1,5 @@
 import { startGrpcServer } from '@order-system/grpc';
-import { allTopics, KafkaClient } from '@order-system/kafka';
+import { KafkaClient } from '@order-system/kafka';
 import { Lifecycle, runMain } from '@order-system/lifecycle';
 import { createLogger } from '@order-system/logger';
 import { descriptorSetBase64 } from '@order-system/proto';
@@ -17,7 +17,6 @@ runMain('order-store', async () => {
   life.defer('mongodb', () => client.close());
 
   const kafka = new KafkaClient({ brokers: config.kafkaBrokers, clientId: 'order-store', log });
-  await kafka.ensureTopics(allTopics);
 
   const service = buildService(config, { db, kafka, log });
   const server = await startGrpcServer({

@@ -1,4 +1,4 @@
-import { Topics, type KafkaClient } from '@order-system/kafka';
+import { topicNames, topicSpecs, type KafkaClient } from '@order-system/kafka';
 import type { Logger } from '@order-system/logger';
 import type { Db } from 'mongodb';
 import { OrderMongoRepository } from './adapters/order-mongo-repository.js';
@@ -17,9 +17,10 @@ export interface Infra {
 export function buildService(config: Config, { db, kafka, log }: Infra) {
   const repo = new OrderMongoRepository(db);
   const changes = new OrderChanges();
+  const topics = topicNames(config.kafkaTopicPrefix);
   const consumer = kafka.consumer({
     groupId: config.kafkaGroupId,
-    topic: Topics.orderEvents,
+    topic: topics.orderEvents,
     handle: orderEventsHandler(repo, changes, log),
   });
   return {
@@ -27,6 +28,7 @@ export function buildService(config: Config, { db, kafka, log }: Infra) {
     grpcServices: [orderStoreGrpcService(repo, changes, config.watchPollMs)],
     async start() {
       await repo.ensureIndexes();
+      await kafka.ensureTopics(topicSpecs(topics));
       await consumer.start();
     },
     stop: () => consumer.stop(),

@@ -1,8 +1,9 @@
-import { common, num, parseConfig, port, str } from '@order-system/config';
+import { common, kafka, num, parseConfig, port, str } from '@order-system/config';
 
 export function loadConfig(env: Record<string, string | undefined> = process.env) {
   return parseConfig(env, {
     ...common,
+    ...kafka,
     grpcPort: port('GRPC_PORT', 50053),
     httpPort: port('HTTP_PORT', 8083),
     paymentFailureRate: num('PAYMENT_FAILURE_RATE', 0.2, 0, 1),

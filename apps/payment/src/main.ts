@@ -1,5 +1,5 @@
 import { startGrpcServer } from '@order-system/grpc';
-import { allTopics, KafkaClient } from '@order-system/kafka';
+import { KafkaClient } from '@order-system/kafka';
 import { Lifecycle, runMain } from '@order-system/lifecycle';
 import { createLogger } from '@order-system/logger';
 import { descriptorSetBase64 } from '@order-system/proto';
@@ -13,7 +13,6 @@ runMain('payment', async () => {
   life.exitOnSignals();
 
   const kafka = new KafkaClient({ brokers: config.kafkaBrokers, clientId: 'payment', log });
-  await kafka.ensureTopics(allTopics);
   const producer = await kafka.producer();
   life.defer('kafka producer', () => producer.close());
 

@@ -1,4 +1,4 @@
-import { Topics, type KafkaClient, type Producer } from '@order-system/kafka';
+import { topicNames, topicSpecs, type KafkaClient, type Producer } from '@order-system/kafka';
 import type { Logger } from '@order-system/logger';
 import type { Config } from './config.js';
 import { orderEventsHandler } from './ports/order-events-consumer.js';
@@ -11,15 +11,19 @@ export interface Infra {
 
 /** The composition root, shared by main.ts and the tests. */
 export function buildService(config: Config, { kafka, producer, log }: Infra) {
+  const topics = topicNames(config.kafkaTopicPrefix);
   const consumer = kafka.consumer({
     groupId: config.kafkaGroupId,
-    topic: Topics.orderEvents,
-    handle: orderEventsHandler(producer, config.paymentFailureRate, log),
+    topic: topics.orderEvents,
+    handle: orderEventsHandler(producer, topics.paymentEvents, config.paymentFailureRate, log),
   });
   return {
     /** Payment has no RPCs of its own: only health and reflection. */
     grpcServices: [],
-    start: () => consumer.start(),
+    async start() {
+      await kafka.ensureTopics(topicSpecs(topics));
+      await consumer.start();
+    },
     stop: () => consumer.stop(),
   };
 }

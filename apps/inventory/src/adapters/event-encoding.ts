@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { Topics } from '@order-system/kafka';
 import { events, orders } from '@order-system/proto';
 import type { FailureReason } from '../domain/reservation.js';
 import type { InventoryEvent } from '../domain/settlement.js';
@@ -18,7 +17,7 @@ export interface EncodedEvent {
 }
 
 /** A domain event as the protobuf record published on order-events. */
-export function encodeEvent(event: InventoryEvent, correlationId: string): EncodedEvent {
+export function encodeEvent(event: InventoryEvent, topic: string, correlationId: string): EncodedEvent {
   const orderId = event.type === 'OrderPlaced' ? event.reservation.orderId : event.orderId;
   const envelope: events.v1.OrderEvent = {
     eventId: randomUUID(),
@@ -27,7 +26,7 @@ export function encodeEvent(event: InventoryEvent, correlationId: string): Encod
     ...payload(event),
   };
   return {
-    topic: Topics.orderEvents,
+    topic,
     key: orderId,
     payload: Buffer.from(events.v1.OrderEvent.encode(envelope).finish()),
     headers: { 'x-correlation-id': correlationId, 'event-type': event.type, 'event-id': envelope.eventId },

@@ -69,6 +69,8 @@ class ShortStock {
 export class InventoryPostgresRepository implements InventoryRepository {
   constructor(
     private readonly pool: pg.Pool,
+    /** Where the order events go. */
+    private readonly orderEventsTopic: string,
     /** Called after a commit that wrote to the outbox. */
     private readonly onOutboxWrite: () => void = () => {},
   ) {}
@@ -129,7 +131,7 @@ export class InventoryPostgresRepository implements InventoryRepository {
             available: Number(stock[0]?.available ?? 0),
           });
         }
-        await insertEvents(client, [{ type: 'OrderPlaced', reservation: r }], correlationId);
+        await insertEvents(client, this.orderEventsTopic, [{ type: 'OrderPlaced', reservation: r }], correlationId);
         return { outcome: 'reserved' };
       });
       if (outcome.outcome === 'reserved') this.onOutboxWrite();
@@ -159,7 +161,7 @@ export class InventoryPostgresRepository implements InventoryRepository {
       if (!rows[0]) return 'unknown_order' as const;
       const settlement = decide(toReservation(rows[0]));
       if (!settlement) return 'unchanged' as const;
-      await applySettlement(client, toReservation(rows[0]), settlement, correlationId);
+      await applySettlement(client, this.orderEventsTopic, toReservation(rows[0]), settlement, correlationId);
       return 'settled' as const;
     });
     if (result === 'settled') this.onOutboxWrite();
@@ -177,7 +179,7 @@ export class InventoryPostgresRepository implements InventoryRepository {
       for (const row of rows) {
         const settlement = decide(toReservation(row));
         if (!settlement) continue;
-        await applySettlement(client, toReservation(row), settlement, `expiry:${row.order_id}`);
+        await applySettlement(client, this.orderEventsTopic, toReservation(row), settlement, `expiry:${row.order_id}`);
         settled++;
       }
       return settled;
@@ -229,7 +231,7 @@ export class InventoryPostgresRepository implements InventoryRepository {
   }
 }
 
-async function applySettlement(client: pg.PoolClient, r: Reservation, s: Settlement, correlationId: string) {
+async function applySettlement(client: pg.PoolClient, topic: string, r: Reservation, s: Settlement, correlationId: string) {
   await client.query(
     `UPDATE reservations SET status = $2, payment_id = $3, failure_reason = $4, failure_message = $5, updated_at = now()
       WHERE order_id = $1`,
@@ -245,11 +247,11 @@ async function applySettlement(client: pg.PoolClient, r: Reservation, s: Settlem
        FROM unnest($1::uuid[], $2::bigint[]) AS w(id, qty) WHERE p.product_id = w.id`,
     [lines.map((l) => l.productId), lines.map((l) => l.quantity)],
   );
-  await insertEvents(client, [s.event], correlationId);
+  await insertEvents(client, topic, [s.event], correlationId);
 }
 
-async function insertEvents(client: pg.PoolClient, events: InventoryEvent[], correlationId: string) {
-  const encoded = events.map((e) => encodeEvent(e, correlationId));
+async function insertEvents(client: pg.PoolClient, topic: string, events: InventoryEvent[], correlationId: string) {
+  const encoded = events.map((e) => encodeEvent(e, topic, correlationId));
   await client.query(
     `INSERT INTO outbox (topic, key, payload, headers)
      SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::jsonb[])`,

@@ -1,11 +1,11 @@
 import { invalid } from '@order-system/errors';
-import { decodeEvent, Topics, type IncomingMessage, type Producer } from '@order-system/kafka';
+import { decodeEvent, type IncomingMessage, type Producer } from '@order-system/kafka';
 import { orderLogger, type Logger } from '@order-system/logger';
 import { events } from '@order-system/proto';
 import { charge, paymentEventId } from '../domain/charge.js';
 
 /** order-events: OrderPlaced → charge → PaymentProcessed on payment-events. */
-export function orderEventsHandler(producer: Producer, failureRate: number, log: Logger) {
+export function orderEventsHandler(producer: Producer, paymentEventsTopic: string, failureRate: number, log: Logger) {
   return async (message: IncomingMessage): Promise<void> => {
     const event = decodeEvent(events.v1.OrderEvent, message);
     const placed = event.orderPlaced;
@@ -26,7 +26,7 @@ export function orderEventsHandler(producer: Producer, failureRate: number, log:
         declineMessage: result.declineMessage,
       },
     };
-    await producer.send(Topics.paymentEvents, [
+    await producer.send(paymentEventsTopic, [
       {
         key: event.orderId,
         value: events.v1.PaymentEvent.encode(out).finish(),

@@ -73,6 +73,12 @@ export function parseConfig<S extends Schema>(env: Env, schema: S): ConfigOf<S> 
 export const common = {
   logLevel: oneOf('LOG_LEVEL', 'info', ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
   bindHost: str('BIND_HOST', '0.0.0.0'),
-  kafkaBrokers: list('KAFKA_BROKERS', ['localhost:9092']),
   shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', 8000, 100, 60_000),
+};
+
+/** Variables of every service that uses Kafka. */
+export const kafka = {
+  kafkaBrokers: list('KAFKA_BROKERS', ['localhost:9092']),
+  /** Prefixes every topic name: isolates test runs sharing a broker. */
+  kafkaTopicPrefix: str('KAFKA_TOPIC_PREFIX', ''),
 };

@@ -69,6 +69,19 @@ export class KafkaClient {
     }
   }
 
+  /** Deletes every topic whose name starts with prefix (test clean-up). */
+  async deleteTopicsWithPrefix(prefix: string): Promise<void> {
+    if (!prefix) throw new Error('refusing to delete every topic');
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
+      if (topics.length > 0) await admin.deleteTopics({ topics });
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
   async partitionCount(topic: string): Promise<number> {
     const admin = this.kafka.admin();
     await admin.connect();

@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import { createServiceClient, startGrpcServer } from '@order-system/grpc';
+import { decodeEvent, topicNames, type IncomingMessage } from '@order-system/kafka';
+import { descriptorSetBase64, events, inventory } from '@order-system/proto';
+import { createTestDatabase, createTestTopics, tcpProxy, testConfig, testLogger } from '@order-system/testing';
+import pg from 'pg';
+import { createPool, migrate } from '../src/adapters/postgres.js';
+import { loadConfig } from '../src/config.js';
+import { buildService } from '../src/service.js';
+
+/**
+ * The real inventory service (buildService, as main.ts wires it) on a random
+ * port, against its own PostgreSQL database (reached through a TCP proxy, so
+ * tests can cut it) and its own Kafka topics.
+ */
+export async function startInventory(env: Record<string, string> = {}) {
+  const infra = testConfig();
+  const log = testLogger(infra);
+  const db = await createTestDatabase(infra);
+  const topics = createTestTopics(infra, log);
+  const proxy = await tcpProxy(infra.postgresHost, infra.postgresPort);
+  const config = loadConfig({
+    ...process.env,
+    POSTGRES_HOST: '127.0.0.1',
+    POSTGRES_PORT: String(proxy.port),
+    POSTGRES_DB: db.name,
+    KAFKA_TOPIC_PREFIX: topics.prefix,
+    KAFKA_GROUP_ID: `inventory-${randomUUID()}`,
+    ...env,
+  });
+  const pool = createPool(
+    { host: config.postgresHost, port: config.postgresPort, user: config.postgresUser, password: config.postgresPassword, database: config.postgresDb, poolSize: 20 },
+    log,
+  );
+  await migrate(pool, log);
+  const kafka = topics.kafka;
+  const producer = await kafka.producer();
+  const service = buildService(config, { pool, kafka, producer, log });
+  const server = await startGrpcServer({ host: '127.0.0.1', port: 0, services: service.grpcServices, descriptorSetBase64, log });
+  await service.start();
+
+  // What inventory publishes, as the other services see it.
+  const names = topicNames(topics.prefix);
+  const published: events.v1.OrderEvent[] = [];
+  const watcher = kafka.consumer({
+    groupId: `watch-${randomUUID()}`,
+    topic: names.orderEvents,
+    handle: async (m: IncomingMessage) => void published.push(decodeEvent(events.v1.OrderEvent, m)),
+  });
+  await watcher.start();
+
+  const client = createServiceClient(inventory.v1.InventoryServiceService, `127.0.0.1:${server.port}`);
+  // A direct connection for checking invariants, not through the proxy.
+  const direct = new pg.Pool({ host: infra.postgresHost, port: infra.postgresPort, user: infra.postgresUser, password: infra.postgresPassword, database: db.name, max: 2 });
+
+  return {
+    client,
+    config,
+    repo: service.repo,
+    published,
+    db: direct,
+    proxy,
+    /** Publishes a payment result, as payment does. */
+    async pay(orderId: string, approved: boolean, eventId = randomUUID()) {
+      const event: events.v1.PaymentEvent = {
+        eventId,
+        orderId,
+        occurredAt: new Date(),
+        paymentProcessed: {
+          paymentId: `pay-${orderId}`,
+          outcome: approved ? events.v1.PaymentOutcome.PAYMENT_OUTCOME_APPROVED : events.v1.PaymentOutcome.PAYMENT_OUTCOME_DECLINED,
+          declineMessage: approved ? '' : 'declined in test',
+        },
+      };
+      await producer.send(names.paymentEvents, [{ key: orderId, value: events.v1.PaymentEvent.encode(event).finish() }]);
+      return eventId;
+    },
+    async stop() {
+      client.close();
+      await watcher.stop();
+      await service.stop();
+      await server.close(1000);
+      await producer.close();
+      await pool.end();
+      await direct.end();
+      await proxy.close();
+      await db.drop();
+      await topics.drop();
+    },
+  };
+}
+
+export type Inventory = Awaited<ReturnType<typeof startInventory>>;
+
+/** Stock of a product as stored, with the conservation invariant checked. */
+export async function stockOf(db: pg.Pool, productId: string) {
+  const { rows } = await db.query<{ available: string; reserved: string; sold: string; received: string }>(
+    'SELECT available, reserved, sold, received FROM products WHERE product_id = $1',
+    [productId],
+  );
+  const row = rows[0]!;
+  const stock = { available: Number(row.available), reserved: Number(row.reserved), sold: Number(row.sold), received: Number(row.received) };
+  if (stock.available + stock.reserved + stock.sold !== stock.received || stock.available < 0) {
+    throw new Error(`stock not conserved: ${JSON.stringify(stock)}`);
+  }
+  return stock;
+}

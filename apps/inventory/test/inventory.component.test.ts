@@ -1,0 +1,198 @@
+import { randomUUID } from 'node:crypto';
+import { isAppError } from '@order-system/errors';
+import { orders } from '@order-system/proto';
+import { eventually } from '@order-system/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startInventory, stockOf, type Inventory } from './harness.js';
+
+let inv: Inventory;
+beforeAll(async () => {
+  inv = await startInventory({ RESERVATION_TTL_MS: '60000' });
+});
+afterAll(() => inv?.stop());
+
+const usd = (units: number, nanos = 0) => ({ currencyCode: 'USD', units, nanos });
+
+async function product(stock: number, price = usd(10)) {
+  const sku = `SKU-${randomUUID().slice(0, 8)}`;
+  const { product } = await inv.client.upsertProduct({ productId: '', sku, name: `Test ${sku}`, price, stock });
+  return product!;
+}
+
+function order(items: { productId?: string; sku?: string; quantity: number; expectedUnitPrice?: ReturnType<typeof usd> }[], orderId = `ORD-${randomUUID()}`) {
+  return {
+    order: {
+      orderId,
+      customer: { userId: 'user_1', email: 'user1@example.com' },
+      items: items.map((i) => ({ productId: i.productId ?? '', sku: i.sku ?? '', quantity: i.quantity, expectedUnitPrice: i.expectedUnitPrice })),
+      paymentToken: '',
+    },
+  };
+}
+
+async function failure(p: Promise<unknown>) {
+  try {
+    await p;
+  } catch (err) {
+    return err as Error & { kind?: string };
+  }
+  throw new Error('expected the call to fail');
+}
+
+describe('inventory service', () => {
+  it('seeds the default catalog with the original example product', async () => {
+    const { product } = await inv.client.getProduct({ productId: '65d7f44c-5620-48e4-ac6d-f615de1c67d8' });
+    expect(product).toMatchObject({ sku: 'LAPTOP001', name: 'Laptop', price: usd(1299, 990_000_000) });
+    expect(product!.available).toBeGreaterThan(0);
+    const page = await inv.client.listProducts({ pageSize: 2, pageToken: '' });
+    expect(page.products).toHaveLength(2);
+    expect(page.nextPageToken).not.toBe('');
+  });
+
+  it('reserves stock, prices from the catalog and publishes OrderPlaced', async () => {
+    const p = await product(5, usd(19, 990_000_000));
+    const req = order([{ sku: p.sku, quantity: 2 }]);
+    const { order: placed, created } = await inv.client.reserveStock(req);
+    expect(created).toBe(true);
+    expect(placed).toMatchObject({
+      orderId: req.order.orderId,
+      status: orders.v1.OrderStatus.ORDER_STATUS_PENDING,
+      total: usd(39, 980_000_000),
+      items: [{ productId: p.productId, sku: p.sku, unitPrice: p.price, quantity: 2, lineTotal: usd(39, 980_000_000) }],
+    });
+    expect(await stockOf(inv.db, p.productId)).toMatchObject({ available: 3, reserved: 2, sold: 0 });
+    const event = await eventually(() => inv.published.find((e) => e.orderId === req.order.orderId), { what: 'OrderPlaced' });
+    expect(event.orderPlaced).toMatchObject({ total: usd(39, 980_000_000), customer: req.order.customer });
+  });
+
+  it('replays a duplicate, rejects different content under the same order_id', async () => {
+    const p = await product(5);
+    const req = order([{ productId: p.productId, quantity: 1 }]);
+    await inv.client.reserveStock(req);
+    const again = await inv.client.reserveStock(req);
+    expect(again.created).toBe(false);
+    expect(again.order?.orderId).toBe(req.order.orderId);
+    const changed = { order: { ...req.order, items: [{ ...req.order.items[0]!, quantity: 2 }] } };
+    const err = await failure(inv.client.reserveStock(changed));
+    expect(isAppError(err, 'already_exists')).toBe(true);
+    expect(await stockOf(inv.db, p.productId)).toMatchObject({ available: 4, reserved: 1 });
+  });
+
+  it('takes stock once for 20 concurrent identical requests', async () => {
+    const p = await product(100);
+    const req = order([{ productId: p.productId, quantity: 3 }]);
+    const results = await Promise.all(Array.from({ length: 20 }, () => inv.client.reserveStock(req)));
+    expect(results.filter((r) => r.created)).toHaveLength(1);
+    expect(new Set(results.map((r) => r.order?.orderId))).toEqual(new Set([req.order.orderId]));
+    expect(await stockOf(inv.db, p.productId)).toMatchObject({ available: 97, reserved: 3 });
+  });
+
+  it('never oversells: 50 concurrent orders for 10 units reserve exactly 10', async () => {
+    const p = await product(10);
+    const settled = await Promise.allSettled(
+      Array.from({ length: 50 }, () => inv.client.reserveStock(order([{ productId: p.productId, quantity: 1 }]))),
+    );
+    const ok = settled.filter((s) => s.status === 'fulfilled');
+    const rejected = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected');
+    expect(ok).toHaveLength(10);
+    expect(rejected.every((r) => isAppError(r.reason, 'failed_precondition'))).toBe(true);
+    expect(await stockOf(inv.db, p.productId)).toMatchObject({ available: 0, reserved: 10 });
+  });
+
+  it('rejects insufficient stock naming the product and what is available, reserving nothing', async () => {
+    const a = await product(10);
+    const b = await product(1);
+    const req = order([{ productId: a.productId, quantity: 2 }, { productId: b.productId, quantity: 2 }]);
+    const err = await failure(inv.client.reserveStock(req));
+    expect(isAppError(err, 'failed_precondition')).toBe(true);
+    expect(err.message).toContain(`insufficient stock for product ${b.productId} (${b.sku}): requested 2, available 1`);
+    expect(await stockOf(inv.db, a.productId)).toMatchObject({ available: 10, reserved: 0 });
+    expect(await inv.repo.findReservation(req.order.orderId)).toBeUndefined();
+  });
+
+  it('rejects nonexistent products and unseen prices, reserving nothing', async () => {
+    const p = await product(10, usd(5));
+    const missing = randomUUID();
+    const err = await failure(inv.client.reserveStock(order([{ productId: missing, quantity: 1 }])));
+    expect(isAppError(err, 'invalid')).toBe(true);
+    expect(err.message).toContain(`product "${missing}" does not exist`);
+    const priced = await failure(inv.client.reserveStock(order([{ productId: p.productId, quantity: 1, expectedUnitPrice: usd(4, 990_000_000) }])));
+    expect(isAppError(priced, 'failed_precondition')).toBe(true);
+    expect(priced.message).toContain(`items[0]: the price of ${p.sku} is 5.00 USD, not 4.99 USD`);
+    expect(await stockOf(inv.db, p.productId)).toMatchObject({ available: 10, reserved: 0 });
+  });
+
+  it('sells on approval and releases on decline, once per event, publishing the outcome', async () => {
+    const p = await product(10);
+    const sold = order([{ productId: p.productId, quantity: 2 }]);
+    const declined = order([{ productId: p.productId, quantity: 3 }]);
+    await inv.client.reserveStock(sold);
+    await inv.client.reserveStock(declined);
+    const eventId = await inv.pay(sold.order.orderId, true);
+    await inv.pay(sold.order.orderId, true, eventId); // redelivery
+    await inv.pay(declined.order.orderId, false);
+    await inv.pay(declined.order.orderId, true); // a late, contradicting result changes nothing
+    await eventually(async () => (await stockOf(inv.db, p.productId)).reserved === 0, { what: 'settlement' });
+    await eventually(() => inv.published.some((e) => e.orderId === declined.order.orderId && e.orderFailed), { what: 'OrderFailed' });
+    expect(await stockOf(inv.db, p.productId)).toMatchObject({ available: 8, reserved: 0, sold: 2 });
+    const confirmed = inv.published.filter((e) => e.orderId === sold.order.orderId && e.orderConfirmed);
+    expect(confirmed).toHaveLength(1);
+    expect(confirmed[0]!.orderConfirmed!.paymentId).toBe(`pay-${sold.order.orderId}`);
+    const failed = inv.published.filter((e) => e.orderId === declined.order.orderId && e.orderFailed);
+    expect(failed).toHaveLength(1);
+    expect(failed[0]!.orderFailed!.reason).toBe(orders.v1.FailureReason.FAILURE_REASON_PAYMENT_DECLINED);
+    const { order: after } = await inv.client.getReservation({ orderId: declined.order.orderId });
+    expect(after?.status).toBe(orders.v1.OrderStatus.ORDER_STATUS_FAILED);
+  });
+
+  it('answers UNAVAILABLE while PostgreSQL is down, with nothing half-done, and recovers', async () => {
+    const p = await product(10);
+    inv.proxy.cut();
+    try {
+      const err = await failure(inv.client.reserveStock(order([{ productId: p.productId, quantity: 1 }])));
+      expect(isAppError(err, 'unavailable')).toBe(true);
+      expect(err.message).toContain('PostgreSQL is unavailable');
+    } finally {
+      inv.proxy.restore();
+    }
+    expect(await stockOf(inv.db, p.productId)).toMatchObject({ available: 10, reserved: 0 });
+    const later = await eventually(() => inv.client.reserveStock(order([{ productId: p.productId, quantity: 1 }])).catch(() => false), {
+      what: 'recovery',
+    });
+    expect(later.created).toBe(true);
+  });
+
+  it('upserts products: generated id, replaced fields, stock conserved', async () => {
+    const p = await product(7, usd(3));
+    expect(p.productId).toMatch(/^[0-9a-f-]{36}$/);
+    await inv.client.reserveStock(order([{ productId: p.productId, quantity: 2 }]));
+    const { product: replaced } = await inv.client.upsertProduct({ productId: p.productId, sku: p.sku, name: 'Renamed', price: usd(4), stock: 20 });
+    expect(replaced).toMatchObject({ name: 'Renamed', price: usd(4), available: 20 });
+    expect(await stockOf(inv.db, p.productId)).toMatchObject({ available: 20, reserved: 2, received: 22 });
+    const bad = await failure(inv.client.upsertProduct({ productId: 'nope', sku: '', name: '', price: usd(-1), stock: -1 }));
+    expect(isAppError(bad, 'invalid')).toBe(true);
+    expect(bad.message).toContain('product_id must be a UUID');
+    expect(bad.message).toContain('stock must be a non-negative integer');
+  });
+});
+
+describe('reservation expiry', () => {
+  let short: Inventory;
+  beforeAll(async () => {
+    short = await startInventory({ RESERVATION_TTL_MS: '1000' });
+  });
+  afterAll(() => short?.stop());
+
+  it('releases stock when no payment result arrives in time, and ignores a late approval', async () => {
+    const { product: p } = await short.client.upsertProduct({ productId: '', sku: `EXP-${randomUUID().slice(0, 8)}`, name: 'Expiring', price: usd(1), stock: 5 });
+    const req = order([{ productId: p!.productId, quantity: 2 }]);
+    await short.client.reserveStock(req);
+    const failed = await eventually(() => short.published.find((e) => e.orderId === req.order.orderId && e.orderFailed), {
+      what: 'expiry',
+    });
+    expect(failed.orderFailed!.reason).toBe(orders.v1.FailureReason.FAILURE_REASON_RESERVATION_EXPIRED);
+    await short.pay(req.order.orderId, true);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await stockOf(short.db, p!.productId)).toMatchObject({ available: 5, reserved: 0, sold: 0 });
+  });
+});

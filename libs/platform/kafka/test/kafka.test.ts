@@ -1,0 +1,134 @@
+import { randomUUID } from 'node:crypto';
+import { AppError, unavailable } from '@order-system/errors';
+import { events } from '@order-system/proto';
+import { createTestTopics, eventually, testLogger } from '@order-system/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  decodeEvent,
+  deadLetterTopic,
+  topicNames,
+  topicSpecs,
+  type Consumer,
+  type IncomingMessage,
+  type Producer,
+} from '../src/index.js';
+
+const log = testLogger();
+const run = createTestTopics(undefined, log);
+const topics = topicNames(run.prefix);
+const kafka = run.kafka;
+let producer: Producer;
+const consumers: Consumer[] = [];
+
+async function consume(topic: string, handle: (m: IncomingMessage) => Promise<void>, groupId = `g-${randomUUID()}`) {
+  const consumer = kafka.consumer({ groupId, topic, handle, maxAttempts: 3, retryDelayMs: 20 });
+  consumers.push(consumer);
+  await consumer.start();
+  return consumer;
+}
+
+const orderEvent = (orderId: string, n = 0): events.v1.OrderEvent => ({
+  eventId: randomUUID(),
+  orderId,
+  occurredAt: new Date(),
+  orderConfirmed: { paymentId: `pay-${n}` },
+});
+const encode = (e: events.v1.OrderEvent) => events.v1.OrderEvent.encode(e).finish();
+
+beforeAll(async () => {
+  await kafka.ensureTopics(topicSpecs(topics));
+  producer = await kafka.producer();
+});
+
+afterAll(async () => {
+  await Promise.all(consumers.map((c) => c.stop()));
+  await producer?.close();
+  await run.drop();
+});
+
+describe('kafka lib against a real broker', () => {
+  it('creates order-events with 3 partitions, idempotently', async () => {
+    await kafka.ensureTopics(topicSpecs(topics));
+    expect(await kafka.partitionCount(topics.orderEvents)).toBe(3);
+    expect(await kafka.partitionCount(deadLetterTopic(topics.orderEvents))).toBe(1);
+  });
+
+  it('round-trips a protobuf event keyed by order id, in order per key', async () => {
+    const orderId = `ORD-${randomUUID()}`;
+    const sent = Array.from({ length: 20 }, (_, n) => orderEvent(orderId, n));
+    const received: events.v1.OrderEvent[] = [];
+    const keys = new Set<string | null>();
+    await consume(topics.orderEvents, async (m) => {
+      keys.add(m.key);
+      received.push(decodeEvent(events.v1.OrderEvent, m));
+    });
+    await producer.send(
+      topics.orderEvents,
+      sent.map((e) => ({ key: orderId, value: encode(e), headers: { 'x-correlation-id': 'c-1' } })),
+    );
+    await eventually(() => received.length >= sent.length, { what: 'all events' });
+    expect(received).toEqual(sent);
+    expect([...keys]).toEqual([orderId]);
+  });
+
+  it('dead-letters undecodable bytes with the error in headers, and keeps the partition flowing', async () => {
+    const orderId = `ORD-${randomUUID()}`;
+    const good: string[] = [];
+    const dead: IncomingMessage[] = [];
+    await consume(topics.paymentEvents, async (m) => {
+      good.push(decodeEvent(events.v1.OrderEvent, m).eventId);
+    });
+    await consume(deadLetterTopic(topics.paymentEvents), async (m) => void dead.push(m));
+    const after = orderEvent(orderId);
+    await producer.send(topics.paymentEvents, [
+      { key: orderId, value: Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f]) },
+      { key: orderId, value: encode(orderEvent(orderId)).slice(0, 10) },
+      { key: orderId, value: encode(after) },
+    ]);
+    await eventually(() => good.includes(after.eventId) && dead.length >= 2, { what: 'good event and two dead letters' });
+    expect(dead.map((m) => m.headers['dlt-error-kind'])).toEqual(['invalid', 'invalid']);
+    expect(dead[0]!.headers['dlt-error']).toMatch(/undecodable event/);
+    expect(dead[0]!.headers['dlt-original-topic']).toBe(topics.paymentEvents);
+    expect(dead[0]!.key).toBe(orderId);
+  });
+
+  it('retries a transient failure until it succeeds, and dead-letters a persistent one after bounded attempts', async () => {
+    const topic = `${run.prefix}retries`;
+    await kafka.ensureTopics([{ topic, partitions: 1 }, { topic: deadLetterTopic(topic), partitions: 1 }]);
+    const attempts = new Map<string, number>();
+    const done: string[] = [];
+    const dead: IncomingMessage[] = [];
+    await consume(topic, async (m) => {
+      const key = m.key ?? '';
+      const n = (attempts.get(key) ?? 0) + 1;
+      attempts.set(key, n);
+      if (key === 'flaky' && n <= 4) throw unavailable('database down');
+      if (key === 'broken') throw new AppError('internal', 'always fails');
+      done.push(key);
+    });
+    await consume(deadLetterTopic(topic), async (m) => void dead.push(m));
+    await producer.send(topic, ['flaky', 'broken', 'fine'].map((key) => ({ key, value: Buffer.from(key) })));
+    await eventually(() => done.includes('fine') && dead.length === 1, { what: 'retries to finish' });
+    expect(done).toEqual(['flaky', 'fine']);
+    expect(attempts.get('flaky')).toBe(5); // transient errors retry past maxAttempts
+    expect(attempts.get('broken')).toBe(3); // others stop at maxAttempts
+    expect(dead[0]!.key).toBe('broken');
+    expect(dead[0]!.headers['dlt-attempts']).toBe('3');
+  });
+
+  it('commits only what was processed: a restarted consumer group loses nothing', async () => {
+    const topic = `${run.prefix}restart`;
+    await kafka.ensureTopics([{ topic, partitions: 3 }, { topic: deadLetterTopic(topic), partitions: 1 }]);
+    const groupId = `g-${randomUUID()}`;
+    const seen = new Set<string>();
+    const first = await consume(topic, async (m) => void seen.add(m.value!.toString()), groupId);
+    const batch = (from: number) => Array.from({ length: 100 }, (_, i) => ({ key: `k${(from + i) % 7}`, value: Buffer.from(`m${from + i}`) }));
+    await producer.send(topic, batch(0));
+    await eventually(() => seen.size >= 100, { what: 'first hundred' });
+    await first.stop();
+    await producer.send(topic, batch(100));
+    await consume(topic, async (m) => void seen.add(m.value!.toString()), groupId);
+    await eventually(() => seen.size >= 200, { what: 'second hundred' });
+    expect(seen.size).toBe(200);
+  });
+});

@@ -1,0 +1,116 @@
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { KafkaClient } from '@order-system/kafka';
+import { createLogger, type Logger } from '@order-system/logger';
+import { MongoClient } from 'mongodb';
+import pg from 'pg';
+import { testConfig, type TestConfig } from './config.js';
+
+export { testConfig, type TestConfig };
+
+/** A short random id that names what one test run creates. */
+export const runId = () => randomBytes(4).toString('hex');
+
+export function testLogger(cfg: TestConfig = testConfig()): Logger {
+  return createLogger({ service: 'test', level: cfg.logLevel });
+}
+
+/** A fresh PostgreSQL database; drop() removes it. */
+export async function createTestDatabase(cfg: TestConfig = testConfig()) {
+  const name = `test_${runId()}`;
+  const admin = async (sql: string) => {
+    const client = new pg.Client({
+      host: cfg.postgresHost,
+      port: cfg.postgresPort,
+      user: cfg.postgresUser,
+      password: cfg.postgresPassword,
+      database: 'postgres',
+    });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  return { name, drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
+/** A fresh MongoDB database name; drop() removes it. */
+export function createTestMongoDb(cfg: TestConfig = testConfig()) {
+  const name = `test_${runId()}`;
+  return {
+    name,
+    async drop() {
+      const client = new MongoClient(cfg.mongodbUri, { serverSelectionTimeoutMS: 3000 });
+      await client.connect();
+      await client.db(name).dropDatabase();
+      await client.close();
+    },
+  };
+}
+
+/** A topic prefix for one run, so runs sharing a broker never see each other's events. */
+export function createTestTopics(cfg: TestConfig = testConfig(), log: Logger = testLogger(cfg)) {
+  const prefix = `test-${runId()}.`;
+  const kafka = new KafkaClient({ brokers: cfg.kafkaBrokers, clientId: 'test', log });
+  return { prefix, kafka, drop: () => kafka.deleteTopicsWithPrefix(prefix) };
+}
+
+/** Polls until check returns a value other than undefined/false, or fails after timeoutMs. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  { timeoutMs = 20_000, intervalMs = 100, what = 'condition' } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+    } catch (err) {
+      lastError = err;
+    }
+    await sleep(intervalMs);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`, { cause: lastError });
+}
+
+/**
+ * A TCP proxy in front of a server: cut() drops every connection and refuses
+ * new ones, as if the server went down; restore() lets traffic through again.
+ */
+export async function tcpProxy(targetHost: string, targetPort: number) {
+  const net = await import('node:net');
+  const sockets = new Set<import('node:net').Socket>();
+  let down = false;
+  const server = net.createServer((client) => {
+    if (down) return client.destroy();
+    const upstream = net.connect(targetPort, targetHost);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => {
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as import('node:net').AddressInfo).port,
+    cut() {
+      down = true;
+      for (const s of sockets) s.destroy();
+    },
+    restore() {
+      down = false;
+    },
+    close: () => new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    }),
+  };
+}
