@@ -1,0 +1,180 @@
+import { randomUUID } from 'node:crypto';
+import { createServiceClient, startGrpcServer } from '@order-system/grpc';
+import { topicNames, type Producer } from '@order-system/kafka';
+import { descriptorSetBase64, events, orders, orderstore } from '@order-system/proto';
+import { createTestMongoDb, createTestTopics, eventually, tcpProxy, testConfig, testLogger } from '@order-system/testing';
+import { MongoClient, MongoServerError, type Db } from 'mongodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectMongo } from '../src/adapters/mongo.js';
+import { loadConfig } from '../src/config.js';
+import { buildService } from '../src/service.js';
+
+const { OrderStatus } = orders.v1;
+const infra = testConfig();
+const log = testLogger(infra);
+const mongoDb = createTestMongoDb(infra);
+const run = createTestTopics(infra, log);
+const topics = topicNames(run.prefix);
+const usd = (units: number) => ({ currencyCode: 'USD', units, nanos: 0 });
+
+let client: ReturnType<typeof createServiceClient<typeof orderstore.v1.OrderStoreServiceService>>;
+let producer: Producer;
+let mongo: MongoClient;
+let db: Db;
+let proxy: Awaited<ReturnType<typeof tcpProxy>>;
+let stop: () => Promise<void>;
+
+beforeAll(async () => {
+  const target = new URL(infra.mongodbUri);
+  proxy = await tcpProxy(target.hostname, Number(target.port || 27017));
+  target.host = `127.0.0.1:${proxy.port}`;
+  const config = loadConfig({
+    ...process.env,
+    MONGODB_URI: target.toString(),
+    MONGODB_DB: mongoDb.name,
+    KAFKA_TOPIC_PREFIX: run.prefix,
+    KAFKA_GROUP_ID: `order-store-${randomUUID()}`,
+    WATCH_POLL_MS: '100',
+  });
+  ({ client: mongo, db } = await connectMongo(config.mongodbUri, config.mongodbDb));
+  const service = buildService(config, { db, kafka: run.kafka, log });
+  const server = await startGrpcServer({ host: '127.0.0.1', port: 0, services: service.grpcServices, descriptorSetBase64, log });
+  await service.start();
+  producer = await run.kafka.producer();
+  client = createServiceClient(orderstore.v1.OrderStoreServiceService, `127.0.0.1:${server.port}`);
+  stop = async () => {
+    client.close();
+    await service.stop();
+    await server.close(1000);
+    await producer.close();
+    await mongo.close();
+    await proxy.close();
+  };
+});
+
+afterAll(async () => {
+  await stop?.();
+  await mongoDb.drop();
+  await run.drop();
+});
+
+function placed(orderId: string, userId = 'u-1', createdAt = new Date()): events.v1.OrderEvent {
+  return {
+    eventId: randomUUID(),
+    orderId,
+    occurredAt: createdAt,
+    orderPlaced: {
+      customer: { userId, email: `${userId}@example.com` },
+      lines: [{ productId: randomUUID(), sku: 'SKU-1', name: 'Thing', unitPrice: usd(5), quantity: 2 }],
+      total: usd(10),
+      paymentToken: '',
+      createdAt,
+    },
+  };
+}
+const confirmed = (orderId: string): events.v1.OrderEvent => ({
+  eventId: randomUUID(),
+  orderId,
+  occurredAt: new Date(),
+  orderConfirmed: { paymentId: `pay-${orderId}` },
+});
+const failed = (orderId: string): events.v1.OrderEvent => ({
+  eventId: randomUUID(),
+  orderId,
+  occurredAt: new Date(),
+  orderFailed: { reason: orders.v1.FailureReason.FAILURE_REASON_PAYMENT_DECLINED, message: 'card declined', paymentId: 'pay-x' },
+});
+const publish = (...list: events.v1.OrderEvent[]) =>
+  producer.send(
+    topics.orderEvents,
+    list.map((e) => ({ key: e.orderId, value: events.v1.OrderEvent.encode(e).finish() })),
+  );
+const stored = (orderId: string, status: orders.v1.OrderStatus) =>
+  eventually(async () => {
+    const { order } = await client.getOrder({ orderId }).catch(() => ({ order: undefined }));
+    return order?.status === status ? order : undefined;
+  }, { what: `order ${orderId} in ${OrderStatus[status]}` });
+
+describe('the MongoDB-protocol server', () => {
+  it('enforces a unique index on insert and finds what was inserted', async () => {
+    const things = db.collection<{ _id: string; sku: string }>(`smoke_${randomUUID().slice(0, 8)}`);
+    await things.createIndex({ sku: 1 }, { unique: true });
+    await things.insertOne({ _id: 'a', sku: 'X' });
+    const dup = await things.insertOne({ _id: 'b', sku: 'X' }).catch((e: unknown) => e);
+    expect(dup).toBeInstanceOf(MongoServerError);
+    expect((dup as MongoServerError).code).toBe(11000);
+    expect(await things.find({ sku: 'X' }).toArray()).toEqual([{ _id: 'a', sku: 'X' }]);
+  });
+});
+
+describe('order-store service', () => {
+  it('builds the order from its events, idempotently, with its history', async () => {
+    const id = `ORD-${randomUUID()}`;
+    const p = placed(id);
+    const c = confirmed(id);
+    await publish(p, p, c, c, failed(id)); // redeliveries and a contradicting late event
+    const order = await stored(id, OrderStatus.ORDER_STATUS_CONFIRMED);
+    await new Promise((r) => setTimeout(r, 300));
+    const { order: again } = await client.getOrder({ orderId: id });
+    expect(again).toEqual(order);
+    expect(order).toMatchObject({
+      orderId: id,
+      paymentId: `pay-${id}`,
+      total: usd(10),
+      customer: { userId: 'u-1', email: 'u-1@example.com' },
+      items: [{ sku: 'SKU-1', quantity: 2, lineTotal: usd(10) }],
+    });
+    expect(order.history.map((h) => h.status)).toEqual([OrderStatus.ORDER_STATUS_PENDING, OrderStatus.ORDER_STATUS_CONFIRMED]);
+    expect(await db.collection('orders').countDocuments({ _id: id as never })).toBe(1);
+  });
+
+  it('answers NOT_FOUND for an unknown order', async () => {
+    await expect(client.getOrder({ orderId: 'nope' })).rejects.toMatchObject({ kind: 'not_found' });
+  });
+
+  it('streams the current state, then each change, and ends after a terminal state', async () => {
+    const id = `ORD-${randomUUID()}`;
+    await publish(placed(id));
+    await stored(id, OrderStatus.ORDER_STATUS_PENDING);
+    const seen: orders.v1.OrderStatus[] = [];
+    const watching = (async () => {
+      for await (const { order } of client.watchOrder({ orderId: id })) seen.push(order!.status);
+    })();
+    await eventually(() => seen.length === 1, { what: 'first state' });
+    await publish(failed(id));
+    await watching;
+    expect(seen).toEqual([OrderStatus.ORDER_STATUS_PENDING, OrderStatus.ORDER_STATUS_FAILED]);
+  });
+
+  it('lists newest first, paged, filtered by customer and status', async () => {
+    const user = `u-${randomUUID().slice(0, 6)}`;
+    const ids = Array.from({ length: 5 }, (_, i) => `ORD-${user}-${i}`);
+    await publish(...ids.map((id, i) => placed(id, user, new Date(Date.UTC(2026, 0, 1, 0, 0, i)))), confirmed(ids[4]!));
+    await stored(ids[4]!, OrderStatus.ORDER_STATUS_CONFIRMED);
+    await eventually(async () => (await client.listOrders({ customerUserId: user, pageSize: 10, pageToken: '', status: 0 })).orders.length === 5);
+    const first = await client.listOrders({ customerUserId: user, pageSize: 2, pageToken: '', status: 0 });
+    const second = await client.listOrders({ customerUserId: user, pageSize: 2, pageToken: first.nextPageToken, status: 0 });
+    const third = await client.listOrders({ customerUserId: user, pageSize: 2, pageToken: second.nextPageToken, status: 0 });
+    expect([...first.orders, ...second.orders, ...third.orders].map((o) => o.orderId)).toEqual([...ids].reverse());
+    expect(third.nextPageToken).toBe('');
+    const confirmedOnly = await client.listOrders({ customerUserId: user, pageSize: 10, pageToken: '', status: OrderStatus.ORDER_STATUS_CONFIRMED });
+    expect(confirmedOnly.orders.map((o) => o.orderId)).toEqual([ids[4]]);
+    await expect(client.listOrders({ customerUserId: '', pageSize: 0, pageToken: 'garbage', status: 0 })).rejects.toMatchObject({ kind: 'invalid' });
+  });
+
+  it('waits for MongoDB when it is down and stores the order once it is back', async () => {
+    const id = `ORD-${randomUUID()}`;
+    proxy.cut();
+    try {
+      await publish(placed(id), confirmed(id));
+      await new Promise((r) => setTimeout(r, 1500));
+      const direct = await MongoClient.connect(infra.mongodbUri);
+      expect(await direct.db(mongoDb.name).collection('orders').countDocuments({ _id: id as never })).toBe(0);
+      await direct.close();
+    } finally {
+      proxy.restore();
+    }
+    const order = await stored(id, OrderStatus.ORDER_STATUS_CONFIRMED);
+    expect(order.history).toHaveLength(2);
+  });
+});

@@ -1,0 +1,90 @@
+import { randomUUID } from 'node:crypto';
+import { decodeEvent, topicNames, type Producer } from '@order-system/kafka';
+import { events } from '@order-system/proto';
+import { createTestTopics, eventually, testLogger } from '@order-system/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { buildService } from '../src/service.js';
+
+const log = testLogger();
+const run = createTestTopics(undefined, log);
+const topics = topicNames(run.prefix);
+const results: events.v1.PaymentEvent[] = [];
+let producer: Producer;
+let stop: () => Promise<void>;
+
+beforeAll(async () => {
+  const config = loadConfig({ ...process.env, KAFKA_TOPIC_PREFIX: run.prefix, KAFKA_GROUP_ID: `payment-${randomUUID()}`, PAYMENT_FAILURE_RATE: '0.5' });
+  producer = await run.kafka.producer();
+  const service = buildService(config, { kafka: run.kafka, producer, log });
+  await service.start();
+  const watcher = run.kafka.consumer({
+    groupId: `watch-${randomUUID()}`,
+    topic: topics.paymentEvents,
+    handle: async (m) => void results.push(decodeEvent(events.v1.PaymentEvent, m)),
+  });
+  await watcher.start();
+  stop = async () => {
+    await watcher.stop();
+    await service.stop();
+    await producer.close();
+  };
+});
+
+afterAll(async () => {
+  await stop?.();
+  await run.drop();
+});
+
+const placed = (orderId: string, paymentToken: string): events.v1.OrderEvent => ({
+  eventId: randomUUID(),
+  orderId,
+  occurredAt: new Date(),
+  orderPlaced: {
+    customer: { userId: 'u', email: 'u@example.com' },
+    lines: [],
+    total: { currencyCode: 'USD', units: 42, nanos: 0 },
+    paymentToken,
+    createdAt: new Date(),
+  },
+});
+const publish = (...list: events.v1.OrderEvent[]) =>
+  producer.send(topics.orderEvents, list.map((e) => ({ key: e.orderId, value: events.v1.OrderEvent.encode(e).finish() })));
+const resultsFor = (orderId: string) => results.filter((r) => r.orderId === orderId);
+
+describe('payment service', () => {
+  it('approves tok_visa and declines tok_chargeDeclined, charging the order total', async () => {
+    const ok = `ORD-${randomUUID()}`;
+    const no = `ORD-${randomUUID()}`;
+    await publish(placed(ok, 'tok_visa'), placed(no, 'tok_chargeDeclined'));
+    await eventually(() => resultsFor(ok).length === 1 && resultsFor(no).length === 1, { what: 'payment results' });
+    expect(resultsFor(ok)[0]!.paymentProcessed).toMatchObject({
+      outcome: events.v1.PaymentOutcome.PAYMENT_OUTCOME_APPROVED,
+      amount: { currencyCode: 'USD', units: 42, nanos: 0 },
+    });
+    expect(resultsFor(no)[0]!.paymentProcessed).toMatchObject({
+      outcome: events.v1.PaymentOutcome.PAYMENT_OUTCOME_DECLINED,
+      declineMessage: expect.stringContaining('declined'),
+    });
+  });
+
+  it('answers a redelivered request with the same payment id, outcome and event id', async () => {
+    const ids = Array.from({ length: 10 }, () => `ORD-${randomUUID()}`);
+    const first = ids.map((id) => placed(id, ''));
+    await publish(...first, ...first);
+    await eventually(() => ids.every((id) => resultsFor(id).length === 2), { what: 'both deliveries' });
+    for (const id of ids) {
+      const [a, b] = resultsFor(id);
+      expect(b!.eventId).toBe(a!.eventId);
+      expect(b!.paymentProcessed).toEqual(a!.paymentProcessed);
+    }
+  });
+
+  it('ignores order events that do not ask for payment', async () => {
+    const id = `ORD-${randomUUID()}`;
+    await publish({ eventId: randomUUID(), orderId: id, occurredAt: new Date(), orderConfirmed: { paymentId: 'p' } }, placed(id, 'tok_visa'));
+    await eventually(() => resultsFor(id).length === 1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(resultsFor(id)).toHaveLength(1);
+  });
+});
