@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServiceClient, startGrpcServer } from '@order-system/grpc';
-import { decodeEvent, topicNames, type IncomingMessage } from '@order-system/kafka';
+import { decodeEvent, KafkaClient, topicNames, type IncomingMessage } from '@order-system/kafka';
 import { descriptorSetBase64, events, inventory } from '@order-system/proto';
-import { createTestDatabase, createTestTopics, tcpProxy, testConfig, testLogger } from '@order-system/testing';
+import { createTestDatabase, tcpProxy, testConfig, testLogger, testTopicPrefix } from '@order-system/testing';
 import pg from 'pg';
 import { createPool, migrate } from '../src/adapters/postgres.js';
 import { loadConfig } from '../src/config.js';
@@ -17,7 +17,7 @@ export async function startInventory(env: Record<string, string> = {}) {
   const infra = testConfig();
   const log = testLogger(infra);
   const db = await createTestDatabase(infra);
-  const topics = createTestTopics(infra, log);
+  const topics = { prefix: testTopicPrefix() };
   const proxy = await tcpProxy(infra.postgresHost, infra.postgresPort);
   const config = loadConfig({
     ...process.env,
@@ -33,7 +33,7 @@ export async function startInventory(env: Record<string, string> = {}) {
     log,
   );
   await migrate(pool, log);
-  const kafka = topics.kafka;
+  const kafka = new KafkaClient({ brokers: infra.kafkaBrokers, clientId: 'test', log });
   const producer = await kafka.producer();
   const service = buildService(config, { pool, kafka, producer, log });
   const server = await startGrpcServer({ host: '127.0.0.1', port: 0, services: service.grpcServices, descriptorSetBase64, log });
@@ -70,6 +70,7 @@ export async function startInventory(env: Record<string, string> = {}) {
           paymentId: `pay-${orderId}`,
           outcome: approved ? events.v1.PaymentOutcome.PAYMENT_OUTCOME_APPROVED : events.v1.PaymentOutcome.PAYMENT_OUTCOME_DECLINED,
           declineMessage: approved ? '' : 'declined in test',
+          amount: undefined,
         },
       };
       await producer.send(names.paymentEvents, [{ key: orderId, value: events.v1.PaymentEvent.encode(event).finish() }]);
@@ -85,7 +86,7 @@ export async function startInventory(env: Record<string, string> = {}) {
       await direct.end();
       await proxy.close();
       await db.drop();
-      await topics.drop();
+      await kafka.deleteTopicsWithPrefix(topics.prefix);
     },
   };
 }

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServiceClient, startGrpcServer } from '@order-system/grpc';
-import { topicNames, type Producer } from '@order-system/kafka';
+import { KafkaClient, topicNames, type Producer } from '@order-system/kafka';
 import { descriptorSetBase64, events, orders, orderstore } from '@order-system/proto';
-import { createTestMongoDb, createTestTopics, eventually, tcpProxy, testConfig, testLogger } from '@order-system/testing';
+import { createTestMongoDb, eventually, tcpProxy, testConfig, testLogger, testTopicPrefix } from '@order-system/testing';
 import { MongoClient, MongoServerError, type Db } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectMongo } from '../src/adapters/mongo.js';
@@ -13,7 +13,7 @@ const { OrderStatus } = orders.v1;
 const infra = testConfig();
 const log = testLogger(infra);
 const mongoDb = createTestMongoDb(infra);
-const run = createTestTopics(infra, log);
+const run = { prefix: testTopicPrefix(), kafka: new KafkaClient({ brokers: infra.kafkaBrokers, clientId: 'test', log }) };
 const topics = topicNames(run.prefix);
 const usd = (units: number) => ({ currencyCode: 'USD', units, nanos: 0 });
 
@@ -55,7 +55,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await stop?.();
   await mongoDb.drop();
-  await run.drop();
+  await run.kafka.deleteTopicsWithPrefix(run.prefix);
 });
 
 function placed(orderId: string, userId = 'u-1', createdAt = new Date()): events.v1.OrderEvent {

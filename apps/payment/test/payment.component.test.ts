@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { decodeEvent, topicNames, type Producer } from '@order-system/kafka';
+import { decodeEvent, KafkaClient, topicNames, type Producer } from '@order-system/kafka';
 import { events } from '@order-system/proto';
-import { createTestTopics, eventually, testLogger } from '@order-system/testing';
+import { eventually, testConfig, testLogger, testTopicPrefix } from '@order-system/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { buildService } from '../src/service.js';
 
 const log = testLogger();
-const run = createTestTopics(undefined, log);
+const run = { prefix: testTopicPrefix(), kafka: new KafkaClient({ brokers: testConfig().kafkaBrokers, clientId: 'test', log }) };
 const topics = topicNames(run.prefix);
 const results: events.v1.PaymentEvent[] = [];
 let producer: Producer;
@@ -33,7 +33,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stop?.();
-  await run.drop();
+  await run.kafka.deleteTopicsWithPrefix(run.prefix);
 });
 
 const placed = (orderId: string, paymentToken: string): events.v1.OrderEvent => ({

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { KafkaClient } from '@order-system/kafka';
 import { createLogger, type Logger } from '@order-system/logger';
 import { MongoClient } from 'mongodb';
 import pg from 'pg';
@@ -51,16 +50,12 @@ export function createTestMongoDb(cfg: TestConfig = testConfig()) {
   };
 }
 
-/** A topic prefix for one run, so runs sharing a broker never see each other's events. */
-export function createTestTopics(cfg: TestConfig = testConfig(), log: Logger = testLogger(cfg)) {
-  const prefix = `test-${runId()}.`;
-  const kafka = new KafkaClient({ brokers: cfg.kafkaBrokers, clientId: 'test', log });
-  return { prefix, kafka, drop: () => kafka.deleteTopicsWithPrefix(prefix) };
-}
+/** A topic prefix for one run (KAFKA_TOPIC_PREFIX), so runs sharing a broker never see each other's events. */
+export const testTopicPrefix = () => `test-${runId()}.`;
 
-/** Polls until check returns a value other than undefined/false, or fails after timeoutMs. */
+/** Polls until check returns a value other than undefined/null/false, or fails after timeoutMs. */
 export async function eventually<T>(
-  check: () => Promise<T | undefined | false> | T | undefined | false,
+  check: () => Promise<T | undefined | null | false> | T | undefined | null | false,
   { timeoutMs = 20_000, intervalMs = 100, what = 'condition' } = {},
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -68,7 +63,7 @@ export async function eventually<T>(
   while (Date.now() < deadline) {
     try {
       const value = await check();
-      if (value !== undefined && value !== false) return value;
+      if (value !== undefined && value !== null && value !== false) return value;
     } catch (err) {
       lastError = err;
     }

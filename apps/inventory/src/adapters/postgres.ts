@@ -39,6 +39,7 @@ export function createPool(opts: PostgresOptions, log: Logger): pg.Pool {
 /** Applies pending migrations under an advisory lock, so racing instances apply each once. */
 export async function migrate(pool: pg.Pool, log: Logger): Promise<void> {
   const client = await pool.connect();
+  client.on('error', (err) => log.warn({ err }, 'migration connection failed'));
   try {
     await client.query('SELECT pg_advisory_lock(7411)');
     await client.query(
@@ -89,6 +90,9 @@ export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient
   for (let attempt = 1; ; attempt++) {
     const client = await pool.connect().catch(asUnavailable);
     let broken = false;
+    // A checked-out client whose connection drops emits 'error'; unheard, it would crash the process.
+    const onError = () => (broken = true);
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const result = await fn(client);
@@ -100,6 +104,7 @@ export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient
       if (RETRYABLE.has((err as { code?: string }).code ?? '') && attempt < 5) continue;
       return asUnavailable(err);
     } finally {
+      client.off('error', onError);
       client.release(broken);
     }
   }

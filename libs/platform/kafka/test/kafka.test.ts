@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { AppError, unavailable } from '@order-system/errors';
 import { events } from '@order-system/proto';
-import { createTestTopics, eventually, testLogger } from '@order-system/testing';
+import { eventually, testConfig, testLogger, testTopicPrefix } from '@order-system/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   decodeEvent,
   deadLetterTopic,
+  KafkaClient,
   topicNames,
   topicSpecs,
   type Consumer,
@@ -14,9 +15,9 @@ import {
 } from '../src/index.js';
 
 const log = testLogger();
-const run = createTestTopics(undefined, log);
+const run = { prefix: testTopicPrefix() };
 const topics = topicNames(run.prefix);
-const kafka = run.kafka;
+const kafka = new KafkaClient({ brokers: testConfig().kafkaBrokers, clientId: 'test', log });
 let producer: Producer;
 const consumers: Consumer[] = [];
 
@@ -43,7 +44,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(consumers.map((c) => c.stop()));
   await producer?.close();
-  await run.drop();
+  await kafka.deleteTopicsWithPrefix(run.prefix);
 });
 
 describe('kafka lib against a real broker', () => {

@@ -1,0 +1,10 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.mjs'],
+    // The first run on a machine builds kustomize and the Go helper (about 1.5 min on 2 cores).
+    testTimeout: 600_000,
+    hookTimeout: 600_000,
+  },
+});
