@@ -1,7 +1,7 @@
 // Bundles the app in the current directory (src/main.ts) into one file,
 // dist/apps/<app>/main.cjs: containers and `serve` need no node_modules, only
-// dist/proto, the .proto files that grpc-health-check and @grpc/reflection
-// read at run time from `${__dirname}/../../proto`.
+// dist/proto/health, the .proto file that grpc-health-check reads at run time
+// from `${__dirname}/../../proto`.
 import { build } from 'esbuild';
 import { cp, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -36,6 +36,6 @@ await build({
   banner: { js: `// ${name}: bundled by tools/build/bundle.mjs` },
 });
 
-for (const dir of ['grpc-health-check/proto/health', '@grpc/reflection/build/proto/grpc']) {
-  await cp(path.join(root, 'node_modules', dir), path.join(root, 'dist/proto', path.basename(dir)), { recursive: true });
-}
+await cp(path.join(root, 'node_modules/grpc-health-check/proto/health'), path.join(root, 'dist/proto/health'), {
+  recursive: true,
+});

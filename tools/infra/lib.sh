@@ -11,7 +11,24 @@ INFRA_HOME=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$INFRA_HOME/../.." && pwd)
 
 # ---- configuration (environment variables with defaults) --------------------------------------
-: "${INFRA_DIR:=$REPO_ROOT/.infra}"
+# open_to_others DIR: every folder from / down to DIR lets other users through (o+x), as the
+# `postgres` OS user, which runs the clusters, needs.
+open_to_others() {
+  local d=$1
+  while [[ -n $d && $d != / ]]; do
+    [[ ! -e $d || $(stat -c %A "$d") == *x ]] || return 1
+    d=$(dirname "$d")
+  done
+}
+# Data lives in the checkout (git-ignored), unless the checkout is closed to other users
+# (a clone under /root, say): then under /var/tmp, named after the checkout.
+if [[ -z ${INFRA_DIR:-} ]]; then
+  if ((EUID != 0)) || open_to_others "$REPO_ROOT"; then
+    INFRA_DIR=$REPO_ROOT/.infra
+  else
+    INFRA_DIR=/var/tmp/order-system-$(printf '%s' "$REPO_ROOT" | sha256sum | cut -c1-8)
+  fi
+fi
 : "${INFRA_CACHE:=${XDG_CACHE_HOME:-$HOME/.cache}/order-system}"
 : "${INFRA_TIMEOUT:=90}"            # seconds each component may take to answer after start
 

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
-import { loadFileDescriptorSetFromBuffer, loadSync } from '@grpc/proto-loader';
-import { ReflectionService } from '@grpc/reflection';
-import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
+import { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from 'pino';
+import { addReflection } from './reflection.js';
 import { correlationIdFrom, serviceName, type CallContext, type ServiceBinding } from './service.js';
 import { toWireError } from './status.js';
 
@@ -35,11 +34,8 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
   const names = opts.services.map((s) => serviceName(s.definition));
   const health = new HealthImplementation(Object.fromEntries(['', ...names].map((n) => [n, 'SERVING'])));
   health.addToServer(server);
-  // Reflection shows what this server serves: its services and health, not
-  // every service in the shared descriptor set.
-  const descriptors = Buffer.from(opts.descriptorSetBase64, 'base64');
-  const definitions = { ...loadFileDescriptorSetFromBuffer(descriptors), ...loadSync(healthProtoPath) };
-  new ReflectionService(definitions, { services: [...names, 'grpc.health.v1.Health'] }).addToServer(server);
+  // Reflection lists what this server serves (not every service in the shared descriptor set).
+  addReflection(server, Buffer.from(opts.descriptorSetBase64, 'base64'), [...names, 'grpc.health.v1.Health']);
   for (const binding of opts.services) {
     server.addService(binding.definition as unknown as grpc.ServiceDefinition, grpcImplementation(binding, opts.log));
   }

@@ -10,5 +10,6 @@ export * as catalog from "./index.catalog.js";
 export * as google from "./index.google.js";
 export * as orders from "./index.orders.js";
 export * as events from "./index.events.js";
+export * as grpc from "./index.grpc.js";
 export * as inventory from "./index.inventory.js";
 export * as orderstore from "./index.orderstore.js";
