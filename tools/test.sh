@@ -4,8 +4,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export NX_DAEMON=false
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 
 bash tools/infra/up.sh
 npx nx run proto:check-generated --output-style=static
 npx nx run-many -t lint typecheck build --output-style=static
-npx nx run-many -t test --parallel=2 --output-style=static
+npx nx run-many -t test --parallel=2 --output-style=static 2>&1 | tee "$log"
+
+# One closing line for the whole run, summed over every project's vitest summary.
+sed 's/\x1b\[[0-9;]*m//g' "$log" | awk '
+  /^ +Tests +/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+  END { printf "tests: %d passed, %d failed\n", p, f }'

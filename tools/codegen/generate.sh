@@ -22,9 +22,29 @@ generate_into() { # base dir: writes <base>/libs/proto/src/gen
   rm -f "$tmp"
 }
 
+# The public API and the Kafka events must stay wire- and JSON-compatible. Against main from a
+# branch; on main, against the previous commit. BUF_BREAKING_AGAINST overrides (a buf input,
+# relative to proto/).
+breaking_check() {
+  local against=${BUF_BREAKING_AGAINST:-}
+  if [[ -z $against ]]; then
+    if [[ $(git rev-parse --abbrev-ref HEAD 2>/dev/null) != main ]] && git rev-parse -q --verify main >/dev/null; then
+      against='../.git#branch=main,subdir=proto'
+    elif git cat-file -e HEAD~1:proto/buf.yaml 2>/dev/null; then
+      against='../.git#ref=HEAD~1,subdir=proto'
+    else
+      echo "buf breaking: no earlier proto/ to compare with"
+      return 0
+    fi
+  fi
+  (cd proto && buf breaking --against "$against" --path orders --path catalog --path events --path common)
+  echo "buf breaking: public API and events compatible with $against"
+}
+
 if [[ "${1:-}" == "--check" ]]; then
   buf lint proto
   buf format proto --diff --exit-code --exclude-path proto/grpc
+  breaking_check
   scratch=$(mktemp -d)
   trap 'rm -rf "$scratch"' EXIT
   generate_into "$scratch"

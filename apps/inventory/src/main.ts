@@ -1,5 +1,5 @@
 import { KafkaClient } from '@order-system/kafka';
-import { Lifecycle, runMain } from '@order-system/lifecycle';
+import { Lifecycle, runMain, startupStep } from '@order-system/lifecycle';
 import { createLogger } from '@order-system/logger';
 import { descriptorSetBase64 } from '@order-system/proto';
 import { startGrpcServer } from '@order-system/grpc';
@@ -25,10 +25,10 @@ runMain('inventory', async () => {
     log,
   );
   life.defer('postgres', () => pool.end());
-  await migrate(pool, log);
+  await startupStep('postgres migrations', () => migrate(pool, log), log);
 
   const kafka = new KafkaClient({ brokers: config.kafkaBrokers, clientId: 'inventory', log });
-  const producer = await kafka.producer();
+  const producer = await startupStep('kafka', () => kafka.producer(), log);
   life.defer('kafka producer', () => producer.close());
 
   const service = buildService(config, { pool, kafka, producer, log });

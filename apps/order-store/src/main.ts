@@ -1,6 +1,6 @@
 import { startGrpcServer } from '@order-system/grpc';
 import { KafkaClient } from '@order-system/kafka';
-import { Lifecycle, runMain } from '@order-system/lifecycle';
+import { Lifecycle, runMain, startupStep } from '@order-system/lifecycle';
 import { createLogger } from '@order-system/logger';
 import { descriptorSetBase64 } from '@order-system/proto';
 import { connectMongo } from './adapters/mongo.js';
@@ -13,7 +13,7 @@ runMain('order-store', async () => {
   const life = new Lifecycle(log, config.shutdownTimeoutMs);
   life.exitOnSignals();
 
-  const { client, db } = await connectMongo(config.mongodbUri, config.mongodbDb);
+  const { client, db } = await startupStep('mongodb', () => connectMongo(config.mongodbUri, config.mongodbDb), log);
   life.defer('mongodb', () => client.close());
 
   const kafka = new KafkaClient({ brokers: config.kafkaBrokers, clientId: 'order-store', log });

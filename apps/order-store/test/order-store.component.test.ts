@@ -108,6 +108,14 @@ describe('the MongoDB-protocol server', () => {
 });
 
 describe('order-store service', () => {
+  it('starts again on an existing database (indexes already there)', async () => {
+    const again = buildService(loadConfig({ ...process.env, MONGODB_URI: infra.mongodbUri, MONGODB_DB: mongoDb.name }), { db, kafka: run.kafka, log });
+    await again.repo.ensureIndexes();
+    await again.repo.ensureIndexes();
+    const names = (await db.collection('orders').listIndexes().toArray()).map((i) => i.name);
+    expect(names).toEqual(expect.arrayContaining(['_id_', 'newest_first', 'by_customer', 'by_status']));
+  });
+
   it('builds the order from its events, idempotently, with its history', async () => {
     const id = `ORD-${randomUUID()}`;
     const p = placed(id);

@@ -1,6 +1,6 @@
 import { startGrpcServer } from '@order-system/grpc';
 import { KafkaClient } from '@order-system/kafka';
-import { Lifecycle, runMain } from '@order-system/lifecycle';
+import { Lifecycle, runMain, startupStep } from '@order-system/lifecycle';
 import { createLogger } from '@order-system/logger';
 import { descriptorSetBase64 } from '@order-system/proto';
 import { loadConfig } from './config.js';
@@ -13,7 +13,7 @@ runMain('payment', async () => {
   life.exitOnSignals();
 
   const kafka = new KafkaClient({ brokers: config.kafkaBrokers, clientId: 'payment', log });
-  const producer = await kafka.producer();
+  const producer = await startupStep('kafka', () => kafka.producer(), log);
   life.defer('kafka producer', () => producer.close());
 
   const service = buildService(config, { kafka, producer, log });

@@ -9,7 +9,12 @@ export async function connectMongo(uri: string, dbName: string): Promise<{ clien
     retryWrites: false,
     maxPoolSize: 20,
   });
-  await client.connect();
+  try {
+    await client.connect();
+  } catch (err) {
+    await client.close().catch(() => undefined);
+    throw err;
+  }
   return { client, db: client.db(dbName) };
 }
 

@@ -71,3 +71,25 @@ export function runMain(service: string, main: () => Promise<void>): void {
     process.exit(1);
   });
 }
+
+/**
+ * Retries a start-up step (connecting to a server that may still be coming
+ * up) with backoff until it succeeds or timeoutMs passes, then rethrows.
+ */
+export async function startupStep<T>(
+  what: string,
+  step: () => Promise<T>,
+  log: { warn(obj: object, msg: string): void },
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 250; ; delay = Math.min(delay * 2, 5000)) {
+    try {
+      return await step();
+    } catch (err) {
+      if (Date.now() + delay > deadline) throw err;
+      log.warn({ err, step: what, retryInMs: delay }, 'start-up step failed, retrying');
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}
