@@ -183,7 +183,7 @@ describe('reservation expiry', () => {
   });
   afterAll(() => short?.stop());
 
-  it('releases stock when no payment result arrives in time, and ignores a late approval', async () => {
+  it('releases stock when no payment result arrives in time, and refunds a late approval', async () => {
     const { product: p } = await short.client.upsertProduct({ productId: '', sku: `EXP-${randomUUID().slice(0, 8)}`, name: 'Expiring', price: usd(1), stock: 5 });
     const req = order([{ productId: p!.productId, quantity: 2 }]);
     await short.client.reserveStock(req);
@@ -191,8 +191,17 @@ describe('reservation expiry', () => {
       what: 'expiry',
     });
     expect(failed.orderFailed!.reason).toBe(orders.v1.FailureReason.FAILURE_REASON_RESERVATION_EXPIRED);
-    await short.pay(req.order.orderId, true);
+    const late = await short.pay(req.order.orderId, true);
+    await short.pay(req.order.orderId, true, late); // redelivered: refunded once
+    const refund = await eventually(() => short.published.find((e) => e.orderId === req.order.orderId && e.refundRequested), {
+      what: 'refund',
+    });
+    expect(refund.refundRequested).toMatchObject({ paymentId: `pay-${req.order.orderId}`, amount: usd(2) });
     await new Promise((r) => setTimeout(r, 500));
+    expect(short.published.filter((e) => e.orderId === req.order.orderId && e.refundRequested)).toHaveLength(1);
+    expect(short.published.filter((e) => e.orderId === req.order.orderId && e.orderConfirmed)).toHaveLength(0);
     expect(await stockOf(short.db, p!.productId)).toMatchObject({ available: 5, reserved: 0, sold: 0 });
+    const { order: after } = await short.client.getReservation({ orderId: req.order.orderId });
+    expect(after).toMatchObject({ status: orders.v1.OrderStatus.ORDER_STATUS_FAILED, failureReason: orders.v1.FailureReason.FAILURE_REASON_RESERVATION_EXPIRED });
   });
 });

@@ -80,6 +80,21 @@ describe('payment service', () => {
     }
   });
 
+  it('refunds on RefundRequested, once per order', async () => {
+    const id = `ORD-${randomUUID()}`;
+    const refund: events.v1.OrderEvent = {
+      eventId: randomUUID(),
+      orderId: id,
+      occurredAt: new Date(),
+      refundRequested: { paymentId: 'pay_x', amount: { currencyCode: 'USD', units: 5, nanos: 0 }, reason: 'late' },
+    };
+    await publish(refund, refund);
+    await eventually(() => resultsFor(id).length === 2, { what: 'refunds' });
+    const [a, b] = resultsFor(id);
+    expect(a!.paymentRefunded).toEqual({ paymentId: 'pay_x', amount: { currencyCode: 'USD', units: 5, nanos: 0 } });
+    expect(b!.eventId).toBe(a!.eventId);
+  });
+
   it('ignores order events that do not ask for payment', async () => {
     const id = `ORD-${randomUUID()}`;
     await publish({ eventId: randomUUID(), orderId: id, occurredAt: new Date(), orderConfirmed: { paymentId: 'p' } }, placed(id, 'tok_visa'));

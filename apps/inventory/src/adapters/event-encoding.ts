@@ -53,5 +53,7 @@ function payload(event: InventoryEvent): Partial<events.v1.OrderEvent> {
       return {
         orderFailed: { reason: failureReasonToWire[event.reason], message: event.message, paymentId: event.paymentId ?? '' },
       };
+    case 'RefundRequested':
+      return { refundRequested: { paymentId: event.paymentId, amount: event.amount, reason: event.reason } };
   }
 }

@@ -237,16 +237,18 @@ async function applySettlement(client: pg.PoolClient, topic: string, r: Reservat
       WHERE order_id = $1`,
     [r.orderId, s.status, s.paymentId ?? null, s.failureReason ?? null, s.failureMessage ?? null],
   );
-  const move =
-    s.stock === 'sell'
-      ? 'reserved = p.reserved - w.qty, sold = p.sold + w.qty'
-      : 'reserved = p.reserved - w.qty, available = p.available + w.qty';
-  const lines = [...r.lines].sort((a, b) => a.productId.localeCompare(b.productId));
-  await client.query(
-    `UPDATE products p SET ${move}, updated_at = now()
-       FROM unnest($1::uuid[], $2::bigint[]) AS w(id, qty) WHERE p.product_id = w.id`,
-    [lines.map((l) => l.productId), lines.map((l) => l.quantity)],
-  );
+  if (s.stock !== 'none') {
+    const move =
+      s.stock === 'sell'
+        ? 'reserved = p.reserved - w.qty, sold = p.sold + w.qty'
+        : 'reserved = p.reserved - w.qty, available = p.available + w.qty';
+    const lines = [...r.lines].sort((a, b) => a.productId.localeCompare(b.productId));
+    await client.query(
+      `UPDATE products p SET ${move}, updated_at = now()
+         FROM unnest($1::uuid[], $2::bigint[]) AS w(id, qty) WHERE p.product_id = w.id`,
+      [lines.map((l) => l.productId), lines.map((l) => l.quantity)],
+    );
+  }
   await insertEvents(client, topic, [s.event], correlationId);
 }
 

@@ -1,12 +1,14 @@
+import type { Money } from '@order-system/money';
 import type { FailureReason, Reservation, ReservationStatus } from './reservation.js';
 
-/** What happens to a reservation's stock when it ends. */
-export type StockMove = 'sell' | 'release';
+/** What happens to a reservation's stock when it ends; 'none' for a refund after the end. */
+export type StockMove = 'sell' | 'release' | 'none';
 
 export type InventoryEvent =
   | { type: 'OrderPlaced'; reservation: Reservation }
   | { type: 'OrderConfirmed'; orderId: string; paymentId: string }
-  | { type: 'OrderFailed'; orderId: string; reason: FailureReason; message: string; paymentId?: string };
+  | { type: 'OrderFailed'; orderId: string; reason: FailureReason; message: string; paymentId?: string }
+  | { type: 'RefundRequested'; orderId: string; paymentId: string; amount: Money; reason: string };
 
 /** A reservation's one move to a terminal state, with its stock effect and event. */
 export interface Settlement {
@@ -26,11 +28,24 @@ export interface PaymentResult {
 }
 
 /**
- * A payment result settles a reservation still RESERVED; anything else (a
- * redelivery, or a result after expiry) leaves it as it is.
+ * A payment result settles a reservation still RESERVED. An approval that
+ * arrives after the reservation expired is refunded, never confirmed; any
+ * other late or repeated result leaves the reservation as it is.
  */
 export function settleByPayment(r: Reservation, payment: PaymentResult): Settlement | undefined {
-  if (r.status !== 'RESERVED') return undefined;
+  if (r.status !== 'RESERVED') {
+    const expiredUnpaid = r.status === 'RELEASED' && r.failureReason === 'RESERVATION_EXPIRED' && !r.paymentId;
+    if (!payment.approved || !expiredUnpaid) return undefined;
+    const reason = 'payment approved after the reservation expired';
+    return {
+      status: 'RELEASED',
+      stock: 'none',
+      paymentId: payment.paymentId,
+      failureReason: r.failureReason,
+      failureMessage: `${r.failureMessage}; ${reason}: refunded`,
+      event: { type: 'RefundRequested', orderId: r.orderId, paymentId: payment.paymentId, amount: r.total, reason },
+    };
+  }
   if (payment.approved) {
     return {
       status: 'COMMITTED',

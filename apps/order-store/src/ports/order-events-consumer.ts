@@ -11,8 +11,9 @@ import { reasonFromWire } from './wire.js';
 export function orderEventsHandler(repo: OrderRepository, changes: OrderChanges, log: Logger) {
   return async (message: IncomingMessage): Promise<void> => {
     const event = decodeEvent(events.v1.OrderEvent, message);
-    const result = await recordOrderEvent(repo, changes, toInput(event));
     const correlationId = message.headers['x-correlation-id'] ?? event.eventId;
+    if (event.refundRequested) return; // money going back: the stored order, FAILED already, does not change
+    const result = await recordOrderEvent(repo, changes, toInput(event));
     orderLogger(log, event.orderId, correlationId).info({ event: message.headers['event-type'], result }, 'order event recorded');
   };
 }

@@ -36,8 +36,14 @@ export function charge(req: ChargeRequest, failureRate: number): ChargeResult {
     : { paymentId, approved: true, declineMessage: '' };
 }
 
-/** The event id of an order's payment result: the same result, the same id. */
-export function paymentEventId(orderId: string): string {
-  const h = digest(`payment-event:${orderId}`).toString('hex');
+/** A UUID-shaped id derived from text: the same text, the same id. */
+function stableId(text: string): string {
+  const h = digest(text).toString('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
+
+/** The event id of an order's payment result: the same result, the same id. */
+export const paymentEventId = (orderId: string) => stableId(`payment-event:${orderId}`);
+
+/** The event id of an order's refund. */
+export const refundEventId = (orderId: string) => stableId(`refund-event:${orderId}`);

@@ -61,6 +61,7 @@ export interface OrderEvent {
   orderPlaced?: OrderPlaced | undefined;
   orderConfirmed?: OrderConfirmed | undefined;
   orderFailed?: OrderFailed | undefined;
+  refundRequested?: RefundRequested | undefined;
 }
 
 export interface OrderLine {
@@ -92,12 +93,23 @@ export interface OrderFailed {
   paymentId: string;
 }
 
+/**
+ * A payment was approved for an order that had already failed (its reservation
+ * expired first): the money goes back, the order stays FAILED.
+ */
+export interface RefundRequested {
+  paymentId: string;
+  amount: Money | undefined;
+  reason: string;
+}
+
 /** Every record on the topic "payment-events", keyed by order_id. Written by payment. */
 export interface PaymentEvent {
   eventId: string;
   orderId: string;
   occurredAt: Date | undefined;
   paymentProcessed?: PaymentProcessed | undefined;
+  paymentRefunded?: PaymentRefunded | undefined;
 }
 
 export interface PaymentProcessed {
@@ -108,6 +120,12 @@ export interface PaymentProcessed {
   declineMessage: string;
 }
 
+/** The simulated provider gave the money of a payment back. */
+export interface PaymentRefunded {
+  paymentId: string;
+  amount: Money | undefined;
+}
+
 function createBaseOrderEvent(): OrderEvent {
   return {
     eventId: "",
@@ -116,6 +134,7 @@ function createBaseOrderEvent(): OrderEvent {
     orderPlaced: undefined,
     orderConfirmed: undefined,
     orderFailed: undefined,
+    refundRequested: undefined,
   };
 }
 
@@ -138,6 +157,9 @@ export const OrderEvent: MessageFns<OrderEvent> = {
     }
     if (message.orderFailed !== undefined) {
       OrderFailed.encode(message.orderFailed, writer.uint32(98).fork()).join();
+    }
+    if (message.refundRequested !== undefined) {
+      RefundRequested.encode(message.refundRequested, writer.uint32(106).fork()).join();
     }
     return writer;
   },
@@ -203,6 +225,14 @@ export const OrderEvent: MessageFns<OrderEvent> = {
             message.orderFailed = OrderFailed.decode(reader, reader.uint32());
             continue;
           }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.refundRequested = RefundRequested.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -247,6 +277,11 @@ export const OrderEvent: MessageFns<OrderEvent> = {
         : isSet(object.order_failed)
         ? OrderFailed.fromJSON(object.order_failed)
         : undefined,
+      refundRequested: isSet(object.refundRequested)
+        ? RefundRequested.fromJSON(object.refundRequested)
+        : isSet(object.refund_requested)
+        ? RefundRequested.fromJSON(object.refund_requested)
+        : undefined,
     };
   },
 
@@ -270,6 +305,9 @@ export const OrderEvent: MessageFns<OrderEvent> = {
     if (message.orderFailed !== undefined) {
       obj.orderFailed = OrderFailed.toJSON(message.orderFailed);
     }
+    if (message.refundRequested !== undefined) {
+      obj.refundRequested = RefundRequested.toJSON(message.refundRequested);
+    }
     return obj;
   },
 
@@ -289,6 +327,9 @@ export const OrderEvent: MessageFns<OrderEvent> = {
       : undefined;
     message.orderFailed = (object.orderFailed !== undefined && object.orderFailed !== null)
       ? OrderFailed.fromPartial(object.orderFailed)
+      : undefined;
+    message.refundRequested = (object.refundRequested !== undefined && object.refundRequested !== null)
+      ? RefundRequested.fromPartial(object.refundRequested)
       : undefined;
     return message;
   },
@@ -758,8 +799,115 @@ export const OrderFailed: MessageFns<OrderFailed> = {
   },
 };
 
+function createBaseRefundRequested(): RefundRequested {
+  return { paymentId: "", amount: undefined, reason: "" };
+}
+
+export const RefundRequested: MessageFns<RefundRequested> = {
+  encode(message: RefundRequested, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.paymentId !== "") {
+      writer.uint32(10).string(message.paymentId);
+    }
+    if (message.amount !== undefined) {
+      Money.encode(message.amount, writer.uint32(18).fork()).join();
+    }
+    if (message.reason !== "") {
+      writer.uint32(26).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RefundRequested {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRefundRequested();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.paymentId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.amount = Money.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RefundRequested {
+    return {
+      paymentId: isSet(object.paymentId)
+        ? globalThis.String(object.paymentId)
+        : isSet(object.payment_id)
+        ? globalThis.String(object.payment_id)
+        : "",
+      amount: isSet(object.amount) ? Money.fromJSON(object.amount) : undefined,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: RefundRequested): unknown {
+    const obj: any = {};
+    if (message.paymentId !== "") {
+      obj.paymentId = message.paymentId;
+    }
+    if (message.amount !== undefined) {
+      obj.amount = Money.toJSON(message.amount);
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RefundRequested>): RefundRequested {
+    return RefundRequested.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RefundRequested>): RefundRequested {
+    const message = createBaseRefundRequested();
+    message.paymentId = object.paymentId ?? "";
+    message.amount = (object.amount !== undefined && object.amount !== null)
+      ? Money.fromPartial(object.amount)
+      : undefined;
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
 function createBasePaymentEvent(): PaymentEvent {
-  return { eventId: "", orderId: "", occurredAt: undefined, paymentProcessed: undefined };
+  return { eventId: "", orderId: "", occurredAt: undefined, paymentProcessed: undefined, paymentRefunded: undefined };
 }
 
 export const PaymentEvent: MessageFns<PaymentEvent> = {
@@ -775,6 +923,9 @@ export const PaymentEvent: MessageFns<PaymentEvent> = {
     }
     if (message.paymentProcessed !== undefined) {
       PaymentProcessed.encode(message.paymentProcessed, writer.uint32(82).fork()).join();
+    }
+    if (message.paymentRefunded !== undefined) {
+      PaymentRefunded.encode(message.paymentRefunded, writer.uint32(90).fork()).join();
     }
     return writer;
   },
@@ -824,6 +975,14 @@ export const PaymentEvent: MessageFns<PaymentEvent> = {
             message.paymentProcessed = PaymentProcessed.decode(reader, reader.uint32());
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.paymentRefunded = PaymentRefunded.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -858,6 +1017,11 @@ export const PaymentEvent: MessageFns<PaymentEvent> = {
         : isSet(object.payment_processed)
         ? PaymentProcessed.fromJSON(object.payment_processed)
         : undefined,
+      paymentRefunded: isSet(object.paymentRefunded)
+        ? PaymentRefunded.fromJSON(object.paymentRefunded)
+        : isSet(object.payment_refunded)
+        ? PaymentRefunded.fromJSON(object.payment_refunded)
+        : undefined,
     };
   },
 
@@ -875,6 +1039,9 @@ export const PaymentEvent: MessageFns<PaymentEvent> = {
     if (message.paymentProcessed !== undefined) {
       obj.paymentProcessed = PaymentProcessed.toJSON(message.paymentProcessed);
     }
+    if (message.paymentRefunded !== undefined) {
+      obj.paymentRefunded = PaymentRefunded.toJSON(message.paymentRefunded);
+    }
     return obj;
   },
 
@@ -888,6 +1055,9 @@ export const PaymentEvent: MessageFns<PaymentEvent> = {
     message.occurredAt = object.occurredAt ?? undefined;
     message.paymentProcessed = (object.paymentProcessed !== undefined && object.paymentProcessed !== null)
       ? PaymentProcessed.fromPartial(object.paymentProcessed)
+      : undefined;
+    message.paymentRefunded = (object.paymentRefunded !== undefined && object.paymentRefunded !== null)
+      ? PaymentRefunded.fromPartial(object.paymentRefunded)
       : undefined;
     return message;
   },
@@ -1016,6 +1186,97 @@ export const PaymentProcessed: MessageFns<PaymentProcessed> = {
       ? Money.fromPartial(object.amount)
       : undefined;
     message.declineMessage = object.declineMessage ?? "";
+    return message;
+  },
+};
+
+function createBasePaymentRefunded(): PaymentRefunded {
+  return { paymentId: "", amount: undefined };
+}
+
+export const PaymentRefunded: MessageFns<PaymentRefunded> = {
+  encode(message: PaymentRefunded, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.paymentId !== "") {
+      writer.uint32(10).string(message.paymentId);
+    }
+    if (message.amount !== undefined) {
+      Money.encode(message.amount, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PaymentRefunded {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePaymentRefunded();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.paymentId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.amount = Money.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PaymentRefunded {
+    return {
+      paymentId: isSet(object.paymentId)
+        ? globalThis.String(object.paymentId)
+        : isSet(object.payment_id)
+        ? globalThis.String(object.payment_id)
+        : "",
+      amount: isSet(object.amount) ? Money.fromJSON(object.amount) : undefined,
+    };
+  },
+
+  toJSON(message: PaymentRefunded): unknown {
+    const obj: any = {};
+    if (message.paymentId !== "") {
+      obj.paymentId = message.paymentId;
+    }
+    if (message.amount !== undefined) {
+      obj.amount = Money.toJSON(message.amount);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PaymentRefunded>): PaymentRefunded {
+    return PaymentRefunded.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PaymentRefunded>): PaymentRefunded {
+    const message = createBasePaymentRefunded();
+    message.paymentId = object.paymentId ?? "";
+    message.amount = (object.amount !== undefined && object.amount !== null)
+      ? Money.fromPartial(object.amount)
+      : undefined;
     return message;
   },
 };
