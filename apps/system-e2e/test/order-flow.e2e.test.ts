@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { isAppError } from '@order-system/errors';
 import { orders } from '@order-system/proto';
 import { eventually } from '@order-system/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSystem, type System } from './system.js';
 
 const { OrderStatus, FailureReason } = orders.v1;
@@ -14,9 +14,15 @@ const usd = (units: number, nanos = 0) => ({ currencyCode: 'USD', units, nanos }
 
 let sys: System;
 beforeAll(async () => {
-  sys = await startSystem({ PAYMENT_FAILURE_RATE: '0.2' });
+  sys = await startSystem({ env: { PAYMENT_FAILURE_RATE: '0.2' } });
 }, 120_000);
 afterAll(() => sys?.stop());
+
+// After every scenario: stock conserved, one terminal state per order, PostgreSQL and MongoDB agree.
+afterEach(async () => {
+  const report = await sys.quietInvariants();
+  expect(report.drift).toEqual([]);
+});
 
 async function product(stock: number, price = usd(25)) {
   const sku = `E2E-${randomUUID().slice(0, 8)}`;
@@ -354,4 +360,39 @@ describe('reads', () => {
     const times = list.map((o) => o.createdAt!.getTime());
     expect(times).toEqual([...times].sort((a, b) => b - a));
   });
+});
+
+describe('Connect binary and gRPC-Web on the HTTP/1.1 listener', () => {
+  it('serves the same services to protobuf-es clients built from the descriptor set', async () => {
+    const { createClient } = await import('@connectrpc/connect');
+    const { createConnectTransport, createGrpcWebTransport } = await import('@connectrpc/connect-node');
+    const { descriptorRegistry } = await import('@order-system/grpc');
+    const { descriptorSetBase64 } = await import('@order-system/proto');
+    const catalogService = descriptorRegistry(descriptorSetBase64).getService('catalog.v1.CatalogService')!;
+    for (const transport of [
+      createConnectTransport({ baseUrl: sys.http, httpVersion: '1.1', useBinaryFormat: true }),
+      createGrpcWebTransport({ baseUrl: sys.http, httpVersion: '1.1' }),
+    ]) {
+      const client = createClient(catalogService, transport) as unknown as {
+        getProduct(req: { productId: string }): Promise<{ product?: { sku: string } }>;
+      };
+      const res = await client.getProduct({ productId: LAPTOP });
+      expect(res.product?.sku).toBe('LAPTOP001');
+    }
+  });
+});
+
+describe('graceful shutdown', () => {
+  it('every service exits 0 within 10 s of SIGTERM, and comes back', async () => {
+    for (const name of ['gateway', 'order-store', 'payment', 'inventory']) {
+      const { code, ms } = await sys.stopApp(name, 'SIGTERM');
+      expect({ name, code }).toEqual({ name, code: 0 });
+      expect(ms).toBeLessThan(10_000);
+      await sys.start(name);
+    }
+    const p = await product(3);
+    const req = request([line(p.productId)]);
+    await sys.orders.createOrder(req);
+    await settled(req.orderId, OrderStatus.ORDER_STATUS_CONFIRMED);
+  }, 120_000);
 });

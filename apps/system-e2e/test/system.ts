@@ -15,6 +15,7 @@ import {
   testLogger,
   testTopicPrefix,
 } from '@order-system/testing';
+import { checkInvariants } from '@order-system/invariants';
 import { MongoClient } from 'mongodb';
 import pg from 'pg';
 
@@ -37,7 +38,13 @@ async function freePort(): Promise<number> {
  * database and topics of their own. PostgreSQL and MongoDB are reached
  * through TCP proxies that tests can cut.
  */
-export async function startSystem(env: Record<string, string> = {}) {
+export interface SystemOptions {
+  env?: Record<string, string>;
+  /** How many instances of each service (default 1); instance n > 1 is named `<app>-<n>`. */
+  instances?: number;
+}
+
+export async function startSystem({ env = {}, instances = 1 }: SystemOptions = {}) {
   const infra = testConfig();
   const log = testLogger(infra);
   const db = await createTestDatabase(infra);
@@ -56,6 +63,16 @@ export async function startSystem(env: Record<string, string> = {}) {
     payment: await freePort(),
     'order-store': await freePort(),
   };
+  /** Every process: name, app, gRPC port, and for gateways the HTTP port. */
+  const procsSpec = new Map<string, { app: App; port: number; httpPort?: number; n: number }>();
+  for (let n = 1; n <= instances; n++) {
+    for (const app of APPS) {
+      const name = n === 1 ? app : `${app}-${n}`;
+      const port = n === 1 ? ports[app] : await freePort();
+      procsSpec.set(name, { app, port, n, httpPort: app === 'gateway' ? (n === 1 ? ports.gatewayHttp : await freePort()) : undefined });
+    }
+  }
+  const portOf = (app: App, n: number) => procsSpec.get(n === 1 ? app : `${app}-${n}`)!.port;
   const group = runId();
   const common = {
     ...process.env,
@@ -68,42 +85,49 @@ export async function startSystem(env: Record<string, string> = {}) {
     POSTGRES_DB: db.name,
     MONGODB_URI: mongoTarget.toString(),
     MONGODB_DB: mongoDb.name,
-    INVENTORY_ADDR: `127.0.0.1:${ports.inventory}`,
-    ORDER_STORE_ADDR: `127.0.0.1:${ports['order-store']}`,
     HTTP_PORT: '0',
     WATCH_POLL_MS: '200',
     ...env,
   };
-  const envOf: Record<App, NodeJS.ProcessEnv> = {
-    inventory: { ...common, GRPC_PORT: String(ports.inventory), KAFKA_GROUP_ID: `inventory-${group}` },
-    payment: { ...common, GRPC_PORT: String(ports.payment), KAFKA_GROUP_ID: `payment-${group}` },
-    'order-store': { ...common, GRPC_PORT: String(ports['order-store']), KAFKA_GROUP_ID: `order-store-${group}` },
-    gateway: { ...common, GRPC_PORT: String(ports.gateway), HTTP_PORT: String(ports.gatewayHttp) },
+  // Instances of one app share its consumer group; gateway n talks to inventory n and order-store n.
+  const envOf = (name: string): NodeJS.ProcessEnv => {
+    const { app, port, n, httpPort } = procsSpec.get(name)!;
+    const own = { ...common, GRPC_PORT: String(port), KAFKA_GROUP_ID: `${app}-${group}` };
+    if (app !== 'gateway') return own;
+    return {
+      ...own,
+      HTTP_PORT: String(httpPort),
+      INVENTORY_ADDR: `127.0.0.1:${portOf('inventory', n)}`,
+      ORDER_STORE_ADDR: `127.0.0.1:${portOf('order-store', n)}`,
+    };
   };
 
   const logDir = path.join(root, '.infra/logs/e2e', group);
   mkdirSync(logDir, { recursive: true });
-  const procs = new Map<App, ChildProcess>();
-  const start = async (app: App) => {
-    const child = spawn(process.execPath, [path.join(root, 'dist/apps', app, 'main.cjs')], { env: envOf[app], stdio: ['ignore', 'pipe', 'pipe'] });
-    const out = createWriteStream(path.join(logDir, `${app}.log`), { flags: 'a' });
+  const procs = new Map<string, ChildProcess>();
+  /** Starts (or restarts) a process by name and waits until it serves. */
+  const start = async (name: string) => {
+    const { app, port } = procsSpec.get(name)!;
+    const child = spawn(process.execPath, [path.join(root, 'dist/apps', app, 'main.cjs')], { env: envOf(name), stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = createWriteStream(path.join(logDir, `${name}.log`), { flags: 'a' });
     child.stdout!.pipe(out);
     child.stderr!.pipe(out);
-    procs.set(app, child);
-    const addr = `127.0.0.1:${app === 'gateway' ? ports.gateway : ports[app]}`;
-    await eventually(async () => child.exitCode === null && (await checkHealth(addr, 500)) === 'SERVING', {
-      timeoutMs: 30_000,
-      what: `${app} to serve (logs: ${logDir})`,
+    procs.set(name, child);
+    await eventually(async () => child.exitCode === null && (await checkHealth(`127.0.0.1:${port}`, 500)) === 'SERVING', {
+      timeoutMs: 60_000,
+      what: `${name} to serve (logs: ${logDir})`,
     });
   };
-  const stopApp = async (app: App, signal: NodeJS.Signals = 'SIGTERM') => {
-    const child = procs.get(app);
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
+  /** Stops a process by name with a signal; resolves with how it exited and how long it took. */
+  const stopApp = async (name: string, signal: NodeJS.Signals = 'SIGTERM') => {
+    const child = procs.get(name);
+    if (!child || child.exitCode !== null || child.signalCode !== null) return { code: child?.exitCode ?? null, ms: 0 };
+    const began = Date.now();
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill(signal);
-    await exited;
+    return { code: await exited, ms: Date.now() - began };
   };
-  for (const app of APPS) await start(app);
+  for (const name of procsSpec.keys()) await start(name);
 
   const gatewayAddr = `127.0.0.1:${ports.gateway}`;
   const pgDirect = new pg.Pool({ host: infra.postgresHost, port: infra.postgresPort, user: infra.postgresUser, password: infra.postgresPassword, database: db.name, max: 4 });
@@ -111,6 +135,8 @@ export async function startSystem(env: Record<string, string> = {}) {
 
   return {
     ports,
+    names: [...procsSpec.keys()],
+    grpcPort: (name: string) => procsSpec.get(name)!.port,
     logDir,
     http: `http://127.0.0.1:${ports.gatewayHttp}`,
     gatewayAddr,
@@ -123,8 +149,17 @@ export async function startSystem(env: Record<string, string> = {}) {
     mongoProxy,
     start,
     stopApp,
+    /** Waits until nothing is in flight, then returns the invariants report (drift must be empty). */
+    quietInvariants: (timeoutMs = 60_000) =>
+      eventually(
+        async () => {
+          const report = await checkInvariants(pgDirect, mongo.db(mongoDb.name), 1000);
+          return report.inFlight === 0 ? report : undefined;
+        },
+        { timeoutMs, intervalMs: 250, what: 'the system to be quiet' },
+      ),
     async stop() {
-      for (const app of [...APPS].reverse()) await stopApp(app);
+      for (const name of [...procsSpec.keys()].reverse()) await stopApp(name);
       await pgDirect.end();
       await mongo.close();
       await pgProxy.close();
