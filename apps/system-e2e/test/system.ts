@@ -135,6 +135,8 @@ export async function startSystem({ env = {}, instances = 1 }: SystemOptions = {
 
   return {
     ports,
+    kafka,
+    topicPrefix: topics.prefix,
     names: [...procsSpec.keys()],
     grpcPort: (name: string) => procsSpec.get(name)!.port,
     logDir,

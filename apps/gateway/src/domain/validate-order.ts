@@ -16,9 +16,19 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const MAX_LINES = 100;
 export const MAX_QUANTITY = 1000;
 
+/** U+FFFD is what a decoder puts where the bytes were not UTF-8. */
+const NOT_UTF8 = '\uFFFD';
+
 /** Every problem with the request, each naming its field; empty when it is valid. */
 export function orderProblems(req: OrderRequest): string[] {
   const problems: string[] = [];
+  const texts: [string, string][] = [
+    ['customer.user_id', req.customer?.userId ?? ''],
+    ['customer.email', req.customer?.email ?? ''],
+    ['payment_token', req.paymentToken],
+    ...req.items.slice(0, MAX_LINES).flatMap((item, i): [string, string][] => [[`items[${i}].sku`, item.sku], [`items[${i}].product_id`, item.productId]]),
+  ];
+  for (const [field, text] of texts) if (text.includes(NOT_UTF8)) problems.push(`${field} is not valid UTF-8`);
   if (!ORDER_ID.test(req.orderId)) problems.push('order_id must be 1-64 characters of [A-Za-z0-9._:-]');
   if (!req.customer) problems.push('customer is required');
   else {

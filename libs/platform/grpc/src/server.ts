@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { addReflection } from './reflection.js';
 import { correlationIdFrom, serviceName, type CallContext, type ServiceBinding } from './service.js';
 import { toWireError } from './status.js';
+import { invalid } from '@order-system/errors';
 
 export interface GrpcServerOptions {
   host: string;
@@ -37,7 +38,7 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
   // Reflection lists what this server serves (not every service in the shared descriptor set).
   addReflection(server, Buffer.from(opts.descriptorSetBase64, 'base64'), [...names, 'grpc.health.v1.Health']);
   for (const binding of opts.services) {
-    server.addService(binding.definition as unknown as grpc.ServiceDefinition, grpcImplementation(binding, opts.log));
+    server.addService(lenient(binding.definition), grpcImplementation(binding, opts.log));
   }
 
   const port = await new Promise<number>((resolve, reject) =>
@@ -64,6 +65,32 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
   };
 }
 
+/** A request whose bytes are not a valid message: answered INVALID_ARGUMENT, not grpc-js's INTERNAL. */
+class Undecodable {
+  constructor(readonly reason: string) {}
+}
+
+function lenient(definition: ServiceBinding['definition']): grpc.ServiceDefinition {
+  const out: Record<string, unknown> = {};
+  for (const [name, method] of Object.entries(definition)) {
+    out[name] = {
+      ...method,
+      requestDeserialize: (bytes: Buffer) => {
+        try {
+          return method.requestDeserialize(bytes);
+        } catch (err) {
+          return new Undecodable((err as Error).message);
+        }
+      },
+    };
+  }
+  return out as grpc.ServiceDefinition;
+}
+
+function checkDecoded(request: unknown): void {
+  if (request instanceof Undecodable) throw invalid(`request is not a valid protobuf message: ${request.reason}`);
+}
+
 type AnyCall = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>;
 
 function callContext(call: AnyCall): CallContext {
@@ -86,6 +113,7 @@ function grpcImplementation(binding: ServiceBinding, log: Logger): grpc.UntypedS
     if (method.responseStream) {
       impl[name] = async (call: grpc.ServerWritableStream<unknown, unknown>) => {
         try {
+          checkDecoded(call.request);
           const ctx = callContext(call);
           for await (const message of handler(call.request, ctx) as AsyncIterable<unknown>) {
             if (ctx.signal.aborted) break;
@@ -98,10 +126,15 @@ function grpcImplementation(binding: ServiceBinding, log: Logger): grpc.UntypedS
       };
     } else {
       impl[name] = (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
-        (handler(call.request, callContext(call)) as Promise<unknown>).then(
-          (res) => callback(null, res),
-          (err: unknown) => callback(replyError(err, log, method.path)),
-        );
+        Promise.resolve()
+          .then(() => {
+            checkDecoded(call.request);
+            return handler(call.request, callContext(call)) as Promise<unknown>;
+          })
+          .then(
+            (res) => callback(null, res),
+            (err: unknown) => callback(replyError(err, log, method.path)),
+          );
       };
     }
   }
