@@ -1,6 +1,8 @@
 import { pino, type Logger, type DestinationStream } from 'pino';
+import { currentCorrelationId } from './correlation.js';
 
 export type { Logger } from 'pino';
+export { currentCorrelationId, withCorrelation } from './correlation.js';
 
 export interface LoggerOptions {
   service: string;
@@ -10,8 +12,10 @@ export interface LoggerOptions {
 }
 
 /**
- * The one root logger of a process: JSON to stdout, carrying `service`.
- * Customer e-mails and credentials are redacted wherever they appear.
+ * The one root logger of a process: JSON to stdout, carrying `service`, and
+ * `correlation_id` on every line written while a request or event is handled
+ * (see withCorrelation). Customer e-mails and credentials are redacted
+ * wherever they appear.
  */
 export function createLogger({ service, level, destination }: LoggerOptions): Logger {
   return pino(
@@ -20,6 +24,10 @@ export function createLogger({ service, level, destination }: LoggerOptions): Lo
       base: { service },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
+      mixin: (_obj, _level, logger) => {
+        const correlationId = currentCorrelationId();
+        return correlationId && !bindsCorrelation(logger) ? { correlation_id: correlationId } : {};
+      },
       redact: {
         paths: [
           'email',
@@ -37,6 +45,17 @@ export function createLogger({ service, level, destination }: LoggerOptions): Lo
     },
     destination,
   );
+}
+
+/** Whether a (child) logger binds correlation_id itself: then the bound one stands alone. */
+const bindsCorrelationCache = new WeakMap<object, boolean>();
+function bindsCorrelation(logger: Logger): boolean {
+  let binds = bindsCorrelationCache.get(logger);
+  if (binds === undefined) {
+    binds = 'correlation_id' in logger.bindings();
+    bindsCorrelationCache.set(logger, binds);
+  }
+  return binds;
 }
 
 /** A child logger for one order, carrying its id and the request's correlation id. */

@@ -1,20 +1,25 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger, orderLogger } from './index.js';
+import { createLogger, currentCorrelationId, orderLogger, withCorrelation } from './index.js';
+
+function capture() {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  const log = createLogger({ service: 'test', level: 'info', destination });
+  return { log, entries: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>), lines };
+}
 
 describe('createLogger', () => {
   it('writes JSON lines with service, order id and redacted e-mail', () => {
-    const lines: string[] = [];
-    const destination = new Writable({
-      write(chunk, _enc, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    });
-    const log = createLogger({ service: 'test', level: 'info', destination });
+    const { log, entries } = capture();
     orderLogger(log, 'ORD-1', 'corr-1').info({ customer: { email: 'a@b.c', userId: 'u1' } }, 'placed');
-    const entry = JSON.parse(lines[0] ?? '{}');
-    expect(entry).toMatchObject({
+    expect(entries()[0]).toMatchObject({
       level: 'info',
       service: 'test',
       order_id: 'ORD-1',
@@ -22,5 +27,47 @@ describe('createLogger', () => {
       msg: 'placed',
       customer: { email: '[redacted]', userId: 'u1' },
     });
+  });
+});
+
+describe('withCorrelation', () => {
+  it('puts the correlation id on every line logged inside, across awaits and timers, and on none outside', async () => {
+    const { log, entries } = capture();
+    const child = log.child({ component: 'worker' });
+    log.info('before');
+    await withCorrelation('corr-A', async () => {
+      log.info('first');
+      await sleep(1);
+      child.info('after an await');
+      await new Promise<void>((resolve) => setTimeout(() => resolve(child.info('in a timer')), 1));
+    });
+    log.info('after');
+    expect(entries().map((e) => [e.msg, e.correlation_id])).toEqual([
+      ['before', undefined],
+      ['first', 'corr-A'],
+      ['after an await', 'corr-A'],
+      ['in a timer', 'corr-A'],
+      ['after', undefined],
+    ]);
+  });
+
+  it('keeps concurrent requests apart', async () => {
+    const { log, entries } = capture();
+    const handle = (id: string, delayMs: number) =>
+      withCorrelation(id, async () => {
+        await sleep(delayMs);
+        log.info({ id }, 'done');
+        return currentCorrelationId();
+      });
+    expect(await Promise.all([handle('slow', 20), handle('fast', 1)])).toEqual(['slow', 'fast']);
+    for (const e of entries()) expect(e.correlation_id).toBe(e.id);
+    expect(currentCorrelationId()).toBeUndefined();
+  });
+
+  it('writes correlation_id once: a child logger that binds its own wins over the context', () => {
+    const { log, lines } = capture();
+    withCorrelation('ctx-id', () => orderLogger(log, 'ORD-2', 'bound-id').info('settled'));
+    expect(lines[0]!.match(/"correlation_id"/g)).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ order_id: 'ORD-2', correlation_id: 'bound-id' });
   });
 });
