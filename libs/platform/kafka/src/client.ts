@@ -1,7 +1,7 @@
 import { Kafka, logLevel, Partitioners, type LogEntry, type Producer as KafkaProducer } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { TopicSpec } from './topics.js';
-import { Consumer, type ConsumerOptions } from './consumer.js';
+import { Consumer, type ConsumerOptions, type IncomingMessage } from './consumer.js';
 
 /**
  * Our only door to Kafka: kafkajs stays behind this lib so it can be swapped.
@@ -77,6 +77,59 @@ export class KafkaClient {
     try {
       const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
       if (topics.length > 0) await admin.deleteTopics({ topics });
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  /**
+   * Hands handle() every message of `topic` that consumer group `groupId` has
+   * not committed yet, up to the end of the topic as it is now, then stops.
+   * A temporary group (a one-off reader) is deleted afterwards. Returns the count.
+   */
+  async drain(
+    topic: string,
+    groupId: string,
+    handle: (message: IncomingMessage) => Promise<void>,
+    { temporary = false } = {},
+  ): Promise<number> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const ends = await admin.fetchTopicOffsets(topic);
+      const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      const start = (partition: number) => {
+        const offset = Number(committed?.partitions.find((p) => p.partition === partition)?.offset ?? -1);
+        return offset >= 0 ? offset : 0;
+      };
+      const pending = new Map(
+        ends
+          .filter((e) => Number(e.high) > Math.max(Number(e.low), start(e.partition)))
+          .map((e) => [e.partition, Number(e.high)] as const),
+      );
+      if (pending.size === 0) return 0;
+      let count = 0;
+      let finished!: () => void;
+      const done = new Promise<void>((resolve) => (finished = resolve));
+      const consumer = this.consumer({
+        groupId,
+        topic,
+        handle: async (message) => {
+          const end = pending.get(message.partition);
+          if (end === undefined || Number(message.offset) >= end) return 'hold'; // arrived after we started: not ours
+          await handle(message);
+          count++;
+          if (Number(message.offset) + 1 >= end) {
+            pending.delete(message.partition);
+            if (pending.size === 0) finished();
+          }
+        },
+      });
+      await consumer.start();
+      await done;
+      await consumer.stop();
+      if (temporary) await admin.deleteGroups([groupId]).catch(() => undefined);
+      return count;
     } finally {
       await admin.disconnect();
     }

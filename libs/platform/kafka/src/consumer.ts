@@ -21,8 +21,10 @@ export interface ConsumerOptions {
    * Applies one message. Throw an `unavailable` AppError to retry it until the
    * dependency is back; an `invalid` AppError (undecodable, say) dead-letters it
    * at once; any other error is retried maxAttempts times, then dead-lettered.
+   * Resolving 'hold' leaves the message (and the rest of its batch) unprocessed
+   * and uncommitted, for a later delivery.
    */
-  handle(message: IncomingMessage): Promise<void>;
+  handle(message: IncomingMessage): Promise<void | 'hold'>;
   /** Opens the producer used for the dead-letter topic. */
   deadLetterProducer(): Promise<Producer>;
   maxAttempts?: number;
@@ -87,14 +89,13 @@ export class Consumer {
     await commitOffsetsIfNecessary();
   }
 
-  /** True once the message is applied or dead-lettered; false if we are stopping first. */
+  /** True once the message is applied or dead-lettered; false if held or we are stopping first. */
   private async process(message: IncomingMessage, heartbeat: () => Promise<void>): Promise<boolean> {
     const maxAttempts = this.opts.maxAttempts ?? 5;
     let delay = this.opts.retryDelayMs ?? 200;
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.opts.handle(message);
-        return true;
+        return (await this.opts.handle(message)) !== 'hold';
       } catch (err) {
         const where = { partition: message.partition, offset: message.offset, key: message.key, attempt };
         if (isAppError(err, 'invalid') || (!isTransient(err) && attempt >= maxAttempts)) {
