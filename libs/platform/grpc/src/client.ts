@@ -1,8 +1,12 @@
 import * as grpc from '@grpc/grpc-js';
+import { currentCorrelationId } from '@order-system/logger';
+import type { MetricsRegistry } from '@order-system/metrics';
+import { codeName, rpcClientDuration, rpcOf } from './observe.js';
 import { CORRELATION_HEADER, serviceName, type MethodDef, type ServiceDef } from './service.js';
 import { fromServiceError } from './status.js';
 
 export interface CallOptions {
+  /** Defaults to the current one (withCorrelation), if any. */
   correlationId?: string;
   /** Per-call deadline; defaults to the client's. */
   timeoutMs?: number;
@@ -21,13 +25,15 @@ export type ServiceClient<D extends ServiceDef> = {
 
 export interface ClientOptions {
   defaultTimeoutMs?: number;
+  /** Times every call in rpc_client_duration_seconds. */
+  metrics?: MetricsRegistry;
 }
 
 /** A client for `definition` at `address` (host:port), plaintext. */
 export function createServiceClient<D extends ServiceDef>(
   definition: D,
   address: string,
-  { defaultTimeoutMs = 5000 }: ClientOptions = {},
+  { defaultTimeoutMs = 5000, metrics }: ClientOptions = {},
 ): ServiceClient<D> {
   const target = serviceName(definition);
   const client = new grpc.Client(address, grpc.credentials.createInsecure(), {
@@ -35,15 +41,22 @@ export function createServiceClient<D extends ServiceDef>(
     'grpc.enable_retries': 1,
   });
   const out: Record<string, unknown> = { close: () => client.close() };
+  const duration = metrics && rpcClientDuration(metrics);
 
   for (const [name, def] of Object.entries(definition) as [string, MethodDef][]) {
     const metadataOf = (opts: CallOptions) => {
       const md = new grpc.Metadata();
-      if (opts.correlationId) md.set(CORRELATION_HEADER, opts.correlationId);
+      const correlationId = opts.correlationId ?? currentCorrelationId();
+      if (correlationId) md.set(CORRELATION_HEADER, correlationId);
       return md;
+    };
+    const timer = () => {
+      const end = duration?.startTimer();
+      return (code: grpc.status) => end?.({ ...rpcOf(def.path), code: codeName(code) });
     };
     if (def.responseStream) {
       out[name] = (req: unknown, opts: CallOptions = {}) => {
+        const end = timer();
         const call = client.makeServerStreamRequest(
           def.path,
           def.requestSerialize,
@@ -53,11 +66,12 @@ export function createServiceClient<D extends ServiceDef>(
           {},
         );
         opts.signal?.addEventListener('abort', () => call.cancel(), { once: true });
-        return mapStreamErrors(call, target);
+        return mapStreamErrors(call, target, end);
       };
     } else {
       out[name] = (req: unknown, opts: CallOptions = {}) =>
         new Promise((resolve, reject) => {
+          const end = timer();
           const deadline = Date.now() + (opts.timeoutMs ?? defaultTimeoutMs);
           const call = client.makeUnaryRequest(
             def.path,
@@ -66,7 +80,11 @@ export function createServiceClient<D extends ServiceDef>(
             req,
             metadataOf(opts),
             { deadline },
-            (err, res) => (err ? reject(fromServiceError(err, target)) : resolve(res)),
+            (err, res) => {
+              end(err ? err.code : grpc.status.OK);
+              if (err) reject(fromServiceError(err, target));
+              else resolve(res);
+            },
           );
           opts.signal?.addEventListener('abort', () => call.cancel(), { once: true });
         });
@@ -75,10 +93,16 @@ export function createServiceClient<D extends ServiceDef>(
   return out as ServiceClient<D>;
 }
 
-async function* mapStreamErrors<T>(stream: AsyncIterable<T>, target: string): AsyncIterable<T> {
+async function* mapStreamErrors<T>(stream: AsyncIterable<T>, target: string, end: (code: grpc.status) => void): AsyncIterable<T> {
+  let code = grpc.status.CANCELLED; // unless it ends or fails: the caller broke off
   try {
     yield* stream;
+    code = grpc.status.OK;
   } catch (err) {
-    throw 'code' in (err as object) ? fromServiceError(err as grpc.ServiceError, target) : err;
+    const serviceError = 'code' in (err as object) ? (err as grpc.ServiceError) : undefined;
+    code = serviceError?.code ?? grpc.status.UNKNOWN;
+    throw serviceError ? fromServiceError(serviceError, target) : err;
+  } finally {
+    end(code);
   }
 }

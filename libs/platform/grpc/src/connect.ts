@@ -3,7 +3,9 @@ import { fromBinary, toBinary, type DescMessage, type DescMethod, type Registry 
 import { createFileRegistry } from '@bufbuild/protobuf';
 import { FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError, type ConnectRouter, type HandlerContext } from '@connectrpc/connect';
-import type { Logger } from 'pino';
+import { currentCorrelationId, withCorrelation, type Logger } from '@order-system/logger';
+import type { MetricsRegistry } from '@order-system/metrics';
+import { observeStream, observeUnary, rpcServerDuration, type ServerCall } from './observe.js';
 import { CORRELATION_HEADER, serviceName, type CallContext, type MethodDef, type ServiceBinding } from './service.js';
 import { toWireError } from './status.js';
 
@@ -19,7 +21,12 @@ export function descriptorRegistry(descriptorSetBase64: string): Registry {
   return createFileRegistry(fromBinary(FileDescriptorSetSchema, bytes));
 }
 
-export function connectRoutes(registry: Registry, services: ServiceBinding[], log: Logger) {
+/**
+ * Routes for every method of `services`. With `metrics`, each call is timed
+ * in rpc_server_duration_seconds (transport: connect, grpc-web or grpc).
+ */
+export function connectRoutes(registry: Registry, services: ServiceBinding[], log: Logger, metrics?: MetricsRegistry) {
+  const duration = metrics && rpcServerDuration(metrics);
   return (router: ConnectRouter) => {
     for (const binding of services) {
       const typeName = serviceName(binding.definition);
@@ -30,19 +37,27 @@ export function connectRoutes(registry: Registry, services: ServiceBinding[], lo
         const entry = byPath.get(`/${typeName}/${method.name}`);
         if (!entry) throw new Error(`no handler for ${typeName}/${method.name}`);
         const handler = binding.handlers[entry.name] as unknown as (req: unknown, ctx: CallContext) => unknown;
-        router.rpc(method as DescMethod, bridge(method, entry.def as MethodDef, handler, log) as never);
+        router.rpc(method as DescMethod, bridge(method, entry.def as MethodDef, handler, log, duration) as never);
       }
     }
   };
 }
 
-function bridge(method: DescMethod, def: MethodDef, handler: (req: unknown, ctx: CallContext) => unknown, log: Logger) {
+function bridge(
+  method: DescMethod,
+  def: MethodDef,
+  handler: (req: unknown, ctx: CallContext) => unknown,
+  log: Logger,
+  duration?: ReturnType<typeof rpcServerDuration>,
+) {
   const decode = (msg: unknown) => def.requestDeserialize(Buffer.from(toBinary(method.input, msg as never)));
   const encode = (res: unknown) => fromBinary(method.output as DescMessage, def.responseSerialize(res));
+  // The header, else the id the HTTP listener already gave this request.
   const context = (ctx: HandlerContext): CallContext => ({
-    correlationId: ctx.requestHeader.get(CORRELATION_HEADER) ?? randomUUID(),
+    correlationId: ctx.requestHeader.get(CORRELATION_HEADER) ?? currentCorrelationId() ?? randomUUID(),
     signal: ctx.signal,
   });
+  const call = (ctx: CallContext, hc: HandlerContext): ServerCall => ({ path: def.path, transport: hc.protocolName, ...ctx });
   const fail = (err: unknown): never => {
     const wire = toWireError(err);
     if (wire.internal) log.error({ err, rpc: `${method.parent.typeName}/${method.name}` }, 'rpc failed');
@@ -50,19 +65,22 @@ function bridge(method: DescMethod, def: MethodDef, handler: (req: unknown, ctx:
   };
 
   if (method.methodKind === 'server_streaming') {
-    return async function* (req: unknown, ctx: HandlerContext) {
+    return async function* (req: unknown, hc: HandlerContext) {
+      const ctx = context(hc);
       try {
-        for await (const res of handler(decode(req), context(ctx)) as AsyncIterable<unknown>) yield encode(res);
+        const responses = observeStream(duration, call(ctx, hc), () => handler(decode(req), ctx) as AsyncIterable<unknown>);
+        for await (const res of responses) yield encode(res);
       } catch (err) {
-        fail(err);
+        withCorrelation(ctx.correlationId, () => fail(err));
       }
     };
   }
-  return async (req: unknown, ctx: HandlerContext) => {
+  return async (req: unknown, hc: HandlerContext) => {
+    const ctx = context(hc);
     try {
-      return encode(await (handler(decode(req), context(ctx)) as Promise<unknown>));
+      return encode(await observeUnary(duration, call(ctx, hc), async () => handler(decode(req), ctx) as Promise<unknown>));
     } catch (err) {
-      return fail(err);
+      return withCorrelation(ctx.correlationId, () => fail(err));
     }
   };
 }

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
-import type { Logger } from 'pino';
+import { withCorrelation, type Logger } from '@order-system/logger';
+import type { MetricsRegistry } from '@order-system/metrics';
+import { observeStream, observeUnary, rpcServerDuration } from './observe.js';
 import { addReflection } from './reflection.js';
 import { correlationIdFrom, serviceName, type CallContext, type ServiceBinding } from './service.js';
 import { toWireError } from './status.js';
@@ -15,6 +17,8 @@ export interface GrpcServerOptions {
   descriptorSetBase64: string;
   log: Logger;
   maxMessageBytes?: number;
+  /** Times every call in rpc_server_duration_seconds (transport "grpc"). */
+  metrics?: MetricsRegistry;
 }
 
 export interface RunningGrpcServer {
@@ -38,7 +42,7 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
   // Reflection lists what this server serves (not every service in the shared descriptor set).
   addReflection(server, Buffer.from(opts.descriptorSetBase64, 'base64'), [...names, 'grpc.health.v1.Health']);
   for (const binding of opts.services) {
-    server.addService(lenient(binding.definition), grpcImplementation(binding, opts.log));
+    server.addService(lenient(binding.definition), grpcImplementation(binding, opts.log, opts.metrics));
   }
 
   const port = await new Promise<number>((resolve, reject) =>
@@ -105,36 +109,42 @@ function replyError(err: unknown, log: Logger, path: string): grpc.ServiceError 
   return Object.assign(new Error(wire.message), { code: wire.code, details: wire.message, metadata: new grpc.Metadata() });
 }
 
-/** Adapts transport-neutral handlers to grpc-js call objects. */
-function grpcImplementation(binding: ServiceBinding, log: Logger): grpc.UntypedServiceImplementation {
+/**
+ * Adapts transport-neutral handlers to grpc-js call objects. Each call runs in
+ * its correlation context and, with metrics, is timed by its status code.
+ */
+function grpcImplementation(binding: ServiceBinding, log: Logger, metrics?: MetricsRegistry): grpc.UntypedServiceImplementation {
   const impl: grpc.UntypedServiceImplementation = {};
+  const duration = metrics && rpcServerDuration(metrics);
   for (const [name, method] of Object.entries(binding.definition)) {
     const handler = binding.handlers[name] as unknown as (req: unknown, ctx: CallContext) => unknown;
     if (method.responseStream) {
       impl[name] = async (call: grpc.ServerWritableStream<unknown, unknown>) => {
+        const ctx = callContext(call);
         try {
-          checkDecoded(call.request);
-          const ctx = callContext(call);
-          for await (const message of handler(call.request, ctx) as AsyncIterable<unknown>) {
+          const messages = observeStream(duration, { path: method.path, transport: 'grpc', ...ctx }, () => {
+            checkDecoded(call.request);
+            return handler(call.request, ctx) as AsyncIterable<unknown>;
+          });
+          for await (const message of messages) {
             if (ctx.signal.aborted) break;
             if (!call.write(message)) await new Promise((resolve) => call.once('drain', resolve));
           }
           call.end();
         } catch (err) {
-          call.emit('error', replyError(err, log, method.path));
+          call.emit('error', withCorrelation(ctx.correlationId, () => replyError(err, log, method.path)));
         }
       };
     } else {
       impl[name] = (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
-        Promise.resolve()
-          .then(() => {
-            checkDecoded(call.request);
-            return handler(call.request, callContext(call)) as Promise<unknown>;
-          })
-          .then(
-            (res) => callback(null, res),
-            (err: unknown) => callback(replyError(err, log, method.path)),
-          );
+        const ctx = callContext(call);
+        observeUnary(duration, { path: method.path, transport: 'grpc', ...ctx }, async () => {
+          checkDecoded(call.request);
+          return handler(call.request, ctx) as Promise<unknown>;
+        }).then(
+          (res) => callback(null, res),
+          (err: unknown) => callback(withCorrelation(ctx.correlationId, () => replyError(err, log, method.path))),
+        );
       };
     }
   }
