@@ -1,8 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isAppError, isTransient } from '@order-system/errors';
+import { withCorrelation } from '@order-system/logger';
+import type { MetricsRegistry } from '@order-system/metrics';
 import type { Consumer as KafkaConsumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { Producer } from './client.js';
+import { consumerMetrics, type ConsumerMetrics } from './metrics.js';
 import { deadLetterTopic } from './topics.js';
 
 export interface IncomingMessage {
@@ -30,7 +33,15 @@ export interface ConsumerOptions {
   maxAttempts?: number;
   /** First retry delay; doubles up to 5 s. */
   retryDelayMs?: number;
+  /**
+   * Records kafka_consume_duration_seconds, kafka_consumer_lag and
+   * kafka_dead_lettered_total for this topic and group.
+   */
+  metrics?: MetricsRegistry;
 }
+
+/** The header that carries a message's correlation id; its handling logs under it. */
+const CORRELATION_HEADER = 'x-correlation-id';
 
 /**
  * At-least-once consumption in order per partition: a message's offset is
@@ -41,7 +52,9 @@ export class Consumer {
   private consumer?: KafkaConsumer;
   private deadLetters?: Promise<Producer>;
   private stopping = false;
+  private restarting = false;
   private readonly log: Logger;
+  private readonly metrics?: ConsumerMetrics;
 
   constructor(
     private readonly kafka: Kafka,
@@ -49,6 +62,7 @@ export class Consumer {
     log: Logger,
   ) {
     this.log = log.child({ component: 'consumer', topic: opts.topic, group: opts.groupId });
+    this.metrics = opts.metrics && consumerMetrics(opts.metrics, opts.topic, opts.groupId);
   }
 
   async start(): Promise<void> {
@@ -60,6 +74,15 @@ export class Consumer {
       maxWaitTimeInMs: 100,
     });
     this.consumer = consumer;
+    // kafkajs gives up on a consumer after its retries (a broker away for long,
+    // say) and does not always restart it: we do, until stopped.
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (payload.restart || this.stopping) return;
+      this.log.warn({ err: payload.error }, 'consumer crashed, restarting');
+      void this.restart(consumer);
+    });
+    // Partitions this member no longer owns after a rebalance report no lag here.
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => this.metrics?.assigned(payload.memberAssignment[this.opts.topic] ?? []));
     await consumer.connect();
     await consumer.subscribe({ topic: this.opts.topic, fromBeginning: true });
     await consumer.run({
@@ -70,6 +93,28 @@ export class Consumer {
     });
   }
 
+  private async restart(crashed: KafkaConsumer): Promise<void> {
+    if (this.restarting) return;
+    this.restarting = true;
+    try {
+      await crashed.disconnect().catch(() => undefined);
+      for (let delay = 1000; !this.stopping; delay = Math.min(delay * 2, 10_000)) {
+        await sleep(delay);
+        if (this.stopping) return;
+        try {
+          await this.start();
+          this.log.info('consumer restarted');
+          return;
+        } catch (err) {
+          this.log.warn({ err }, 'consumer restart failed, retrying');
+          await this.consumer?.disconnect().catch(() => undefined);
+        }
+      }
+    } finally {
+      this.restarting = false;
+    }
+  }
+
   /** Stops fetching, lets the message in hand finish, commits what was processed. */
   async stop(): Promise<void> {
     this.stopping = true;
@@ -78,12 +123,17 @@ export class Consumer {
   }
 
   private async eachBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload) {
+    const lag = (nextOffset: string) => this.metrics?.lag(batch.partition, Number(batch.highWatermark) - Number(nextOffset));
+    if (batch.messages[0]) lag(batch.messages[0].offset);
     for (const message of batch.messages) {
       if (!isRunning() || isStale() || this.stopping) break;
       const incoming = toIncoming(batch.topic, batch.partition, message);
-      const done = await this.process(incoming, heartbeat);
+      const correlationId = incoming.headers[CORRELATION_HEADER];
+      const process = () => this.process(incoming, heartbeat);
+      const done = await (correlationId ? withCorrelation(correlationId, process) : process());
       if (!done) break;
       resolveOffset(message.offset);
+      lag(String(Number(message.offset) + 1));
       await heartbeat();
     }
     await commitOffsetsIfNecessary();
@@ -94,15 +144,21 @@ export class Consumer {
     const maxAttempts = this.opts.maxAttempts ?? 5;
     let delay = this.opts.retryDelayMs ?? 200;
     for (let attempt = 1; ; attempt++) {
+      const attemptDone = this.metrics?.attempt();
       try {
-        return (await this.opts.handle(message)) !== 'hold';
+        const held = (await this.opts.handle(message)) === 'hold';
+        if (!held) attemptDone?.('ok');
+        return !held;
       } catch (err) {
         const where = { partition: message.partition, offset: message.offset, key: message.key, attempt };
         if (isAppError(err, 'invalid') || (!isTransient(err) && attempt >= maxAttempts)) {
+          attemptDone?.('dead_lettered');
           this.log.error({ ...where, err }, 'dead-lettering message');
           await this.deadLetter(message, err, attempt);
+          this.metrics?.deadLettered();
           return true;
         }
+        attemptDone?.('retry');
         this.log.warn({ ...where, err }, 'message failed, will retry');
       }
       if (this.stopping) return false;

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { AppError, unavailable } from '@order-system/errors';
+import { AppError, invalid, unavailable } from '@order-system/errors';
+import { currentCorrelationId } from '@order-system/logger';
+import { createMetricsRegistry, type MetricsRegistry } from '@order-system/metrics';
 import { events } from '@order-system/proto';
 import { eventually, testConfig, testLogger, testTopicPrefix } from '@order-system/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,8 +23,13 @@ const kafka = new KafkaClient({ brokers: testConfig().kafkaBrokers, clientId: 't
 let producer: Producer;
 const consumers: Consumer[] = [];
 
-async function consume(topic: string, handle: (m: IncomingMessage) => Promise<void>, groupId = `g-${randomUUID()}`) {
-  const consumer = kafka.consumer({ groupId, topic, handle, maxAttempts: 3, retryDelayMs: 20 });
+async function consume(
+  topic: string,
+  handle: (m: IncomingMessage) => Promise<void>,
+  groupId = `g-${randomUUID()}`,
+  metrics?: MetricsRegistry,
+) {
+  const consumer = kafka.consumer({ groupId, topic, handle, maxAttempts: 3, retryDelayMs: 20, metrics });
   consumers.push(consumer);
   await consumer.start();
   return consumer;
@@ -115,6 +122,42 @@ describe('kafka lib against a real broker', () => {
     expect(attempts.get('broken')).toBe(3); // others stop at maxAttempts
     expect(dead[0]!.key).toBe('broken');
     expect(dead[0]!.headers['dlt-attempts']).toBe('3');
+  });
+
+  it('records processing time by outcome, lag and dead letters, and handles each message in its correlation context', async () => {
+    const topic = `${run.prefix}observed`;
+    await kafka.ensureTopics([{ topic, partitions: 1 }, { topic: deadLetterTopic(topic), partitions: 1 }]);
+    const groupId = `g-${randomUUID()}`;
+    const metrics = createMetricsRegistry({ defaultMetrics: false });
+    const seen = new Map<string, string | undefined>();
+    let flaky = 0;
+    await consume(
+      topic,
+      async (m) => {
+        if (m.key === 'garbage') throw invalid('undecodable');
+        if (m.key === 'flaky' && ++flaky === 1) throw unavailable('database down');
+        seen.set(m.key ?? '', currentCorrelationId());
+      },
+      groupId,
+      metrics,
+    );
+    await producer.send(topic, [
+      { key: 'plain', value: Buffer.from('1') },
+      { key: 'traced', value: Buffer.from('2'), headers: { 'x-correlation-id': 'corr-7' } },
+      { key: 'garbage', value: Buffer.from('3') },
+      { key: 'flaky', value: Buffer.from('4') },
+    ]);
+    await eventually(() => seen.has('flaky'), { what: 'all four messages' });
+    expect(Object.fromEntries(seen)).toEqual({ plain: undefined, traced: 'corr-7', flaky: undefined });
+
+    const text = await metrics.metrics();
+    const value = (series: string) => Number(text.split('\n').find((l) => l.startsWith(`${series} `))?.split(' ')[1]);
+    const labels = `topic="${topic}",group="${groupId}"`;
+    expect(value(`kafka_consume_duration_seconds_count{${labels},outcome="ok"}`)).toBe(3);
+    expect(value(`kafka_consume_duration_seconds_count{${labels},outcome="retry"}`)).toBe(1);
+    expect(value(`kafka_consume_duration_seconds_count{${labels},outcome="dead_lettered"}`)).toBe(1);
+    expect(value(`kafka_dead_lettered_total{${labels}}`)).toBe(1);
+    expect(value(`kafka_consumer_lag{topic="${topic}",partition="0",group="${groupId}"}`)).toBe(0);
   });
 
   it('commits only what was processed: a restarted consumer group loses nothing', async () => {
