@@ -12,6 +12,10 @@ npx nx run proto:check-generated --output-style=static
 npx nx run-many -t lint typecheck build --output-style=static
 npx nx run-many -t test --parallel=2 --output-style=static 2>&1 | tee "$log"
 
+
+# The crash test kills shared infrastructure (Kafka, FerretDB), so it runs alone, last.
+npx nx run system-e2e:crash --output-style=static 2>&1 | tee -a "$log"
+
 # One closing line for the whole run, summed over every project's vitest summary.
 sed 's/\x1b\[[0-9;]*m//g' "$log" | awk '
   /^ +Tests +/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }

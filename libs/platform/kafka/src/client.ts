@@ -1,4 +1,5 @@
 import { Kafka, logLevel, Partitioners, type LogEntry, type Producer as KafkaProducer } from 'kafkajs';
+import { unavailable } from '@order-system/errors';
 import type { Logger } from 'pino';
 import type { TopicSpec } from './topics.js';
 import { Consumer, type ConsumerOptions, type IncomingMessage } from './consumer.js';
@@ -156,11 +157,16 @@ export class KafkaClient {
     await producer.connect();
     return {
       send: async (topic, messages) => {
-        await producer.send({
-          topic,
-          acks: -1,
-          messages: messages.map((m) => ({ key: m.key, value: Buffer.from(m.value), headers: m.headers })),
-        });
+        try {
+          await producer.send({
+            topic,
+            acks: -1,
+            messages: messages.map((m) => ({ key: m.key, value: Buffer.from(m.value), headers: m.headers })),
+          });
+        } catch (err) {
+          // kafkajs has retried already: the broker is away. Callers retry later, never dead-letter.
+          throw unavailable(`Kafka is unavailable: ${(err as Error).message}`, err);
+        }
       },
       close: () => producer.disconnect(),
     };
