@@ -396,3 +396,31 @@ describe('graceful shutdown', () => {
     await settled(req.orderId, OrderStatus.ORDER_STATUS_CONFIRMED);
   }, 120_000);
 });
+
+describe('npm run reconcile', () => {
+  it('reports no drift on a consistent system, and exits non-zero naming the drift otherwise', async () => {
+    const p = await product(5);
+    const req = request([line(p.productId)]);
+    await sys.orders.createOrder(req);
+    await settled(req.orderId, OrderStatus.ORDER_STATUS_CONFIRMED);
+    await sys.quietInvariants();
+    const reconcile = () =>
+      promisify(execFile)('npx', ['tsx', path.resolve(import.meta.dirname, '../../../tools/reconcile/src/main.ts')], {
+        env: { ...process.env, POSTGRES_DB: sys.dbName, MONGODB_DB: sys.mongoDbName, RECONCILE_GRACE_MS: '0' },
+      }).then(
+        ({ stdout }) => ({ code: 0, stdout }),
+        (err: { code: number; stdout: string }) => ({ code: err.code, stdout: err.stdout }),
+      );
+    const clean = await reconcile();
+    expect(clean).toMatchObject({ code: 0, stdout: expect.stringContaining('no drift') });
+    const orders = sys.mongo.collection('orders');
+    await orders.updateOne({ _id: req.orderId as never }, { $set: { status: 'FAILED' } });
+    try {
+      const drifted = await reconcile();
+      expect(drifted.code).toBe(1);
+      expect(drifted.stdout).toContain(`DRIFT order ${req.orderId}: inventory says COMMITTED, order-store says FAILED`);
+    } finally {
+      await orders.updateOne({ _id: req.orderId as never }, { $set: { status: 'CONFIRMED' } });
+    }
+  });
+});

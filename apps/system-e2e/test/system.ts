@@ -137,6 +137,8 @@ export async function startSystem({ env = {}, instances = 1 }: SystemOptions = {
     ports,
     kafka,
     topicPrefix: topics.prefix,
+    dbName: db.name,
+    mongoDbName: mongoDb.name,
     names: [...procsSpec.keys()],
     grpcPort: (name: string) => procsSpec.get(name)!.port,
     logDir,
