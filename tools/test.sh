@@ -12,7 +12,6 @@ npx nx run proto:check-generated --output-style=static
 npx nx run-many -t lint typecheck build --output-style=static
 npx nx run-many -t test --parallel=2 --output-style=static 2>&1 | tee "$log"
 
-
 # The crash test kills shared infrastructure (Kafka, FerretDB), so it runs alone, last.
 npx nx run system-e2e:crash --output-style=static 2>&1 | tee -a "$log"
 
