@@ -61,11 +61,6 @@ const toReservation = (r: ReservationRow): Reservation => ({
   expiresAt: r.expires_at,
 });
 
-/** Thrown inside a transaction to roll it back with an outcome. */
-class ShortStock {
-  constructor(readonly outcome: Extract<ReserveOutcome, { outcome: 'short' }>) {}
-}
-
 export class InventoryPostgresRepository implements InventoryRepository {
   constructor(
     private readonly pool: pg.Pool,
@@ -93,53 +88,26 @@ export class InventoryPostgresRepository implements InventoryRepository {
     return rows.map(toProduct);
   }
 
+  /** One round trip: reserve_order (migration 003) decides and writes everything atomically. */
   async reserve(r: Reservation, correlationId: string): Promise<ReserveOutcome> {
-    const lines = [...r.lines].sort((a, b) => a.productId.localeCompare(b.productId));
-    try {
-      const outcome = await inTransaction(this.pool, async (client): Promise<ReserveOutcome> => {
-        const inserted = await client.query(
-          `INSERT INTO reservations (order_id, fingerprint, status, customer_id, customer_email, payment_token, lines,
-             currency_code, total_units, total_nanos, created_at, updated_at, expires_at)
-           VALUES ($1, $2, 'RESERVED', $3, $4, $5, $6, $7, $8, $9, $10, $10, $11)
-           ON CONFLICT (order_id) DO NOTHING`,
-          [r.orderId, r.fingerprint, r.customer.userId, r.customer.email, r.paymentToken, JSON.stringify(r.lines),
-           r.total.currencyCode, r.total.units, r.total.nanos, r.createdAt, r.expiresAt],
-        );
-        if (inserted.rowCount === 0) return { outcome: 'exists' };
-        // Lock rows in product_id order (no deadlocks between multi-line orders), then
-        // take the stock only where enough is available.
-        const { rows } = await client.query<{ product_id: string }>(
-          `WITH wanted AS (SELECT * FROM unnest($1::uuid[], $2::bigint[]) AS w(id, qty)),
-                locked AS (SELECT product_id FROM products WHERE product_id = ANY($1::uuid[]) ORDER BY product_id FOR UPDATE)
-           UPDATE products p SET available = p.available - w.qty, reserved = p.reserved + w.qty, updated_at = now()
-             FROM wanted w
-            WHERE p.product_id = w.id AND p.available >= w.qty AND p.product_id IN (SELECT product_id FROM locked)
-           RETURNING p.product_id`,
-          [lines.map((l) => l.productId), lines.map((l) => l.quantity)],
-        );
-        if (rows.length < lines.length) {
-          const taken = new Set(rows.map((row) => row.product_id));
-          const short = lines.find((l) => !taken.has(l.productId))!;
-          const { rows: stock } = await client.query<{ available: string }>(
-            'SELECT available FROM products WHERE product_id = $1',
-            [short.productId],
-          );
-          throw new ShortStock({
-            outcome: 'short',
-            productId: short.productId,
-            requested: short.quantity,
-            available: Number(stock[0]?.available ?? 0),
-          });
-        }
-        await insertEvents(client, this.orderEventsTopic, [{ type: 'OrderPlaced', reservation: r }], correlationId);
-        return { outcome: 'reserved' };
-      });
-      if (outcome.outcome === 'reserved') this.onOutboxWrite();
-      return outcome;
-    } catch (err) {
-      if (err instanceof ShortStock) return err.outcome;
-      throw err;
-    }
+    const event = encodeEvent({ type: 'OrderPlaced', reservation: r }, this.orderEventsTopic, correlationId);
+    const { rows } = await this.pool
+      .query<{ outcome: 'reserved' | 'exists' | 'short'; product_id: string; requested: string; available: string }>({
+        name: 'reserve_order',
+        text: 'SELECT * FROM reserve_order($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)',
+        values: [
+          r.orderId, r.fingerprint, r.customer.userId, r.customer.email, r.paymentToken, JSON.stringify(r.lines),
+          r.total.currencyCode, r.total.units, r.total.nanos, r.createdAt, r.expiresAt,
+          r.lines.map((l) => l.productId), r.lines.map((l) => l.quantity),
+          event.topic, event.payload, JSON.stringify(event.headers),
+        ],
+      })
+      .catch(asUnavailable);
+    const row = rows[0]!;
+    if (row.outcome === 'reserved') this.onOutboxWrite();
+    return row.outcome === 'short'
+      ? { outcome: 'short', productId: row.product_id, requested: Number(row.requested), available: Number(row.available) }
+      : { outcome: row.outcome };
   }
 
   async settle(
