@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, int, list, num, parseConfig, port, str } from './index.js';
+import { bool, ConfigError, int, list, num, parseConfig, port, str } from './index.js';
 
 const schema = {
   host: str('HOST', 'localhost'),
@@ -8,17 +8,20 @@ const schema = {
   rate: num('RATE', 0.2, 0, 1),
   brokers: list('BROKERS', ['a:1']),
   ttl: int('TTL', 5, 1),
+  tracing: bool('TRACING', false),
 };
 
 describe('parseConfig', () => {
   it('applies defaults and parses values', () => {
     const cfg = parseConfig({ SECRET: 's', PORT: '1234', BROKERS: 'x:1, y:2' }, schema);
-    expect(cfg).toEqual({ host: 'localhost', secret: 's', port: 1234, rate: 0.2, brokers: ['x:1', 'y:2'], ttl: 5 });
+    expect(cfg).toEqual({ host: 'localhost', secret: 's', port: 1234, rate: 0.2, brokers: ['x:1', 'y:2'], ttl: 5, tracing: false });
+    expect(parseConfig({ SECRET: 's', TRACING: 'true' }, schema).tracing).toBe(true);
+    expect(parseConfig({ SECRET: 's', TRACING: '0' }, schema).tracing).toBe(false);
   });
 
   it('reports every problem at once', () => {
     try {
-      parseConfig({ PORT: '70000', RATE: 'lots', TTL: '0' }, schema);
+      parseConfig({ PORT: '70000', RATE: 'lots', TTL: '0', TRACING: 'maybe' }, schema);
       expect.unreachable();
     } catch (err) {
       expect(err).toBeInstanceOf(ConfigError);
@@ -27,6 +30,7 @@ describe('parseConfig', () => {
         'PORT="70000": expected an integer in [0, 65535]',
         'RATE="lots": expected a number in [0, 1]',
         'TTL="0": expected an integer in [1, 9007199254740991]',
+        'TRACING="maybe": expected true or false',
       ]);
     }
   });

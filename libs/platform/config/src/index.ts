@@ -49,6 +49,14 @@ export const list = (name: string, fallback: string[]): Field<string[]> =>
     return items.length > 0 ? ok(items) : bad('expected a comma-separated list');
   });
 
+export const bool = (name: string, fallback: boolean): Field<boolean> =>
+  field(name, fallback, (raw) => {
+    const value = raw.toLowerCase();
+    if (['true', '1', 'yes', 'on'].includes(value)) return ok(true);
+    if (['false', '0', 'no', 'off'].includes(value)) return ok(false);
+    return bad('expected true or false');
+  });
+
 export const oneOf = <T extends string>(name: string, fallback: T, allowed: readonly T[]): Field<T> =>
   field(name, fallback, (raw) =>
     (allowed as readonly string[]).includes(raw) ? ok(raw as T) : bad(`expected one of ${allowed.join(', ')}`),
@@ -74,6 +82,8 @@ export const common = {
   logLevel: oneOf('LOG_LEVEL', 'info', ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
   bindHost: str('BIND_HOST', '0.0.0.0'),
   shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', 8000, 100, 60_000),
+  /** OpenTelemetry tracing; the SDK reads its own OTEL_* variables (OTEL_EXPORTER_OTLP_ENDPOINT...). */
+  otelEnabled: bool('OTEL_ENABLED', false),
 };
 
 /** Variables of every service that uses Kafka. */

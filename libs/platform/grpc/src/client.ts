@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { currentCorrelationId } from '@order-system/logger';
 import type { MetricsRegistry } from '@order-system/metrics';
-import { codeName, rpcClientDuration, rpcOf } from './observe.js';
+import { clientCall, rpcClientDuration } from './observe.js';
 import { CORRELATION_HEADER, serviceName, type MethodDef, type ServiceDef } from './service.js';
 import { fromServiceError } from './status.js';
 
@@ -50,19 +50,17 @@ export function createServiceClient<D extends ServiceDef>(
       if (correlationId) md.set(CORRELATION_HEADER, correlationId);
       return md;
     };
-    const timer = () => {
-      const end = duration?.startTimer();
-      return (code: grpc.status) => end?.({ ...rpcOf(def.path), code: codeName(code) });
-    };
+
     if (def.responseStream) {
       out[name] = (req: unknown, opts: CallOptions = {}) => {
-        const end = timer();
+        const metadata = metadataOf(opts);
+        const end = clientCall(duration, def.path, metadata);
         const call = client.makeServerStreamRequest(
           def.path,
           def.requestSerialize,
           def.responseDeserialize,
           req,
-          metadataOf(opts),
+          metadata,
           {},
         );
         opts.signal?.addEventListener('abort', () => call.cancel(), { once: true });
@@ -71,14 +69,15 @@ export function createServiceClient<D extends ServiceDef>(
     } else {
       out[name] = (req: unknown, opts: CallOptions = {}) =>
         new Promise((resolve, reject) => {
-          const end = timer();
+          const metadata = metadataOf(opts);
+          const end = clientCall(duration, def.path, metadata);
           const deadline = Date.now() + (opts.timeoutMs ?? defaultTimeoutMs);
           const call = client.makeUnaryRequest(
             def.path,
             def.requestSerialize,
             def.responseDeserialize,
             req,
-            metadataOf(opts),
+            metadata,
             { deadline },
             (err, res) => {
               end(err ? err.code : grpc.status.OK);

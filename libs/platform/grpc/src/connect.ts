@@ -57,7 +57,12 @@ function bridge(
     correlationId: ctx.requestHeader.get(CORRELATION_HEADER) ?? currentCorrelationId() ?? randomUUID(),
     signal: ctx.signal,
   });
-  const call = (ctx: CallContext, hc: HandlerContext): ServerCall => ({ path: def.path, transport: hc.protocolName, ...ctx });
+  const call = (ctx: CallContext, hc: HandlerContext): ServerCall => ({
+    path: def.path,
+    transport: hc.protocolName,
+    header: (name) => hc.requestHeader.get(name) ?? undefined,
+    ...ctx,
+  });
   const fail = (err: unknown): never => {
     const wire = toWireError(err);
     if (wire.internal) log.error({ err, rpc: `${method.parent.typeName}/${method.name}` }, 'rpc failed');

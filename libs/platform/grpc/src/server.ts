@@ -3,7 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import { withCorrelation, type Logger } from '@order-system/logger';
 import type { MetricsRegistry } from '@order-system/metrics';
-import { observeStream, observeUnary, rpcServerDuration } from './observe.js';
+import { observeStream, observeUnary, rpcServerDuration, type ServerCall } from './observe.js';
 import { addReflection } from './reflection.js';
 import { correlationIdFrom, serviceName, type CallContext, type ServiceBinding } from './service.js';
 import { toWireError } from './status.js';
@@ -103,6 +103,14 @@ function callContext(call: AnyCall): CallContext {
   return { correlationId: correlationIdFrom(call.metadata) ?? randomUUID(), signal: controller.signal };
 }
 
+function served(path: string, call: AnyCall, ctx: CallContext): ServerCall {
+  const header = (name: string) => {
+    const value = call.metadata.get(name)[0];
+    return typeof value === 'string' ? value : undefined;
+  };
+  return { path, transport: 'grpc', header, ...ctx };
+}
+
 function replyError(err: unknown, log: Logger, path: string): grpc.ServiceError {
   const wire = toWireError(err);
   if (wire.internal) log.error({ err, rpc: path }, 'rpc failed');
@@ -122,7 +130,7 @@ function grpcImplementation(binding: ServiceBinding, log: Logger, metrics?: Metr
       impl[name] = async (call: grpc.ServerWritableStream<unknown, unknown>) => {
         const ctx = callContext(call);
         try {
-          const messages = observeStream(duration, { path: method.path, transport: 'grpc', ...ctx }, () => {
+          const messages = observeStream(duration, served(method.path, call, ctx), () => {
             checkDecoded(call.request);
             return handler(call.request, ctx) as AsyncIterable<unknown>;
           });
@@ -138,7 +146,7 @@ function grpcImplementation(binding: ServiceBinding, log: Logger, metrics?: Metr
     } else {
       impl[name] = (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
         const ctx = callContext(call);
-        observeUnary(duration, { path: method.path, transport: 'grpc', ...ctx }, async () => {
+        observeUnary(duration, served(method.path, call, ctx), async () => {
           checkDecoded(call.request);
           return handler(call.request, ctx) as Promise<unknown>;
         }).then(

@@ -1,10 +1,9 @@
 import http from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
 import { notFound } from '@order-system/errors';
-import { createLogger, currentCorrelationId } from '@order-system/logger';
+import { createLogger, currentCorrelationId, memoryDestination } from '@order-system/logger';
 import { createMetricsRegistry } from '@order-system/metrics';
 import { descriptorSetBase64, orders } from '@order-system/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,17 +16,8 @@ import {
   type RunningGrpcServer,
 } from '../src/index.js';
 
-const lines: Record<string, unknown>[] = [];
-const log = createLogger({
-  service: 'test',
-  level: 'info',
-  destination: new Writable({
-    write(chunk, _enc, done) {
-      lines.push(JSON.parse(String(chunk)));
-      done();
-    },
-  }),
-});
+const logged = memoryDestination();
+const log = createLogger({ service: 'test', level: 'info', destination: logged });
 
 /** An order service whose orders are named after the correlation id they were read under. */
 const services = [
@@ -104,7 +94,7 @@ describe('gRPC server and client', () => {
   it('run each handler, stream steps included, in the correlation context of the call', async () => {
     const { order } = await client.getOrder({ orderId: 'ORD-4' }, { correlationId: 'corr-grpc' });
     expect(order?.orderId).toBe('corr-grpc');
-    expect(lines.find((l) => (l as { orderId?: string }).orderId === 'ORD-4')).toMatchObject({ correlation_id: 'corr-grpc' });
+    expect(logged.entries().find((l) => (l as { orderId?: string }).orderId === 'ORD-4')).toMatchObject({ correlation_id: 'corr-grpc' });
     const watched = [];
     for await (const res of client.watchOrder({ orderId: 'ORD-5' }, { correlationId: 'corr-stream' })) watched.push(res.order?.orderId);
     expect(watched).toEqual(['ORD-5:corr-stream', 'ORD-5:corr-stream']);

@@ -1,3 +1,4 @@
+import { context, propagation } from '@opentelemetry/api';
 import { Kafka, logLevel, Partitioners, type LogEntry, type Producer as KafkaProducer } from 'kafkajs';
 import { unavailable } from '@order-system/errors';
 import type { Logger } from 'pino';
@@ -23,6 +24,13 @@ export interface Producer {
   /** Resolves once every message is acknowledged by all in-sync replicas. */
   send(topic: string, messages: OutgoingMessage[]): Promise<void>;
   close(): Promise<void>;
+}
+
+/** The headers, plus traceparent when a span is active and tracing is on (else unchanged). */
+function withTraceContext(headers: Record<string, string> | undefined): Record<string, string> | undefined {
+  const carrier: Record<string, string> = {};
+  propagation.inject(context.active(), carrier);
+  return Object.keys(carrier).length === 0 ? headers : { ...carrier, ...headers };
 }
 
 const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
@@ -161,7 +169,7 @@ export class KafkaClient {
           await producer.send({
             topic,
             acks: -1,
-            messages: messages.map((m) => ({ key: m.key, value: Buffer.from(m.value), headers: m.headers })),
+            messages: messages.map((m) => ({ key: m.key, value: Buffer.from(m.value), headers: withTraceContext(m.headers) })),
           });
         } catch (err) {
           // kafkajs has retried already: the broker is away. Callers retry later, never dead-letter.

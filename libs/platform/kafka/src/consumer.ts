@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isAppError, isTransient } from '@order-system/errors';
+import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { withCorrelation } from '@order-system/logger';
 import type { MetricsRegistry } from '@order-system/metrics';
 import type { Consumer as KafkaConsumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
@@ -128,15 +129,45 @@ export class Consumer {
     for (const message of batch.messages) {
       if (!isRunning() || isStale() || this.stopping) break;
       const incoming = toIncoming(batch.topic, batch.partition, message);
-      const correlationId = incoming.headers[CORRELATION_HEADER];
-      const process = () => this.process(incoming, heartbeat);
-      const done = await (correlationId ? withCorrelation(correlationId, process) : process());
+      const done = await this.inContext(incoming, () => this.process(incoming, heartbeat));
       if (!done) break;
       resolveOffset(message.offset);
       lag(String(Number(message.offset) + 1));
       await heartbeat();
     }
     await commitOffsetsIfNecessary();
+  }
+
+  /**
+   * Runs a message's handling in its correlation context (x-correlation-id)
+   * and, when tracing is on, in a consumer span continuing the producer's trace.
+   */
+  private async inContext<T>(message: IncomingMessage, fn: () => Promise<T>): Promise<T> {
+    const parent = propagation.extract(ROOT_CONTEXT, message.headers);
+    const span = trace.getTracer('@order-system/kafka').startSpan(
+      `${message.topic} process`,
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: {
+          'messaging.system': 'kafka',
+          'messaging.operation.type': 'process',
+          'messaging.destination.name': message.topic,
+          'messaging.destination.partition.id': String(message.partition),
+          'messaging.kafka.offset': Number(message.offset),
+          'messaging.consumer.group.name': this.opts.groupId,
+        },
+      },
+      parent,
+    );
+    const correlationId = message.headers[CORRELATION_HEADER];
+    try {
+      return await context.with(trace.setSpan(parent, span), () => (correlationId ? withCorrelation(correlationId, fn) : fn()));
+    } catch (err) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
+      throw err;
+    } finally {
+      span.end();
+    }
   }
 
   /** True once the message is applied or dead-lettered; false if held or we are stopping first. */

@@ -47,6 +47,12 @@ export function createLogger({ service, level, destination }: LoggerOptions): Lo
   );
 }
 
+/** A destination that keeps every line, parsed: for tests that read what was logged. */
+export function memoryDestination(): DestinationStream & { lines: string[]; entries(): Record<string, unknown>[] } {
+  const lines: string[] = [];
+  return { lines, write: (line: string) => void lines.push(line), entries: () => lines.map((l) => JSON.parse(l)) };
+}
+
 /** Whether a (child) logger binds correlation_id itself: then the bound one stands alone. */
 const bindsCorrelationCache = new WeakMap<object, boolean>();
 function bindsCorrelation(logger: Logger): boolean {

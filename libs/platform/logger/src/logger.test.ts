@@ -1,18 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger, currentCorrelationId, orderLogger, withCorrelation } from './index.js';
+import { createLogger, currentCorrelationId, memoryDestination, orderLogger, withCorrelation } from './index.js';
 
 function capture() {
-  const lines: string[] = [];
-  const destination = new Writable({
-    write(chunk, _enc, done) {
-      lines.push(String(chunk));
-      done();
-    },
-  });
+  const destination = memoryDestination();
   const log = createLogger({ service: 'test', level: 'info', destination });
-  return { log, entries: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>), lines };
+  return { log, entries: destination.entries, lines: destination.lines };
 }
 
 describe('createLogger', () => {
