@@ -2,6 +2,8 @@ import { once } from 'node:events';
 import { createServiceClient, descriptorRegistry, startGrpcServer } from '@order-system/grpc';
 import { Lifecycle, runMain } from '@order-system/lifecycle';
 import { createLogger } from '@order-system/logger';
+import { createMetricsRegistry } from '@order-system/metrics';
+import { startTracing } from '@order-system/tracing';
 import { descriptorSetBase64, inventory, orderstore } from '@order-system/proto';
 import { loadConfig } from './config.js';
 import { buildService } from './service.js';
@@ -11,8 +13,10 @@ runMain('gateway', async () => {
   const log = createLogger({ service: 'gateway', level: config.logLevel });
   const life = new Lifecycle(log, config.shutdownTimeoutMs);
   life.exitOnSignals();
+  if (config.otelEnabled) life.defer('tracing', (await startTracing({ service: 'gateway' })).shutdown);
+  const metrics = createMetricsRegistry();
 
-  const clientOpts = { defaultTimeoutMs: config.rpcTimeoutMs };
+  const clientOpts = { defaultTimeoutMs: config.rpcTimeoutMs, metrics };
   const deps = {
     inventory: createServiceClient(inventory.v1.InventoryServiceService, config.inventoryAddr, clientOpts),
     orderStore: createServiceClient(orderstore.v1.OrderStoreServiceService, config.orderStoreAddr, clientOpts),
@@ -22,7 +26,7 @@ runMain('gateway', async () => {
     deps.orderStore.close();
   });
 
-  const { grpcServices, httpServer } = buildService(config, { deps, registry: descriptorRegistry(descriptorSetBase64), log });
+  const { grpcServices, httpServer } = buildService(config, { deps, registry: descriptorRegistry(descriptorSetBase64), log, metrics });
   const grpcServer = await startGrpcServer({
     host: config.bindHost,
     port: config.grpcPort,
@@ -30,6 +34,7 @@ runMain('gateway', async () => {
     descriptorSetBase64,
     log,
     maxMessageBytes: config.maxBodyBytes,
+    metrics,
   });
   life.defer('grpc server', () => grpcServer.close(config.shutdownTimeoutMs / 2));
 

@@ -1,5 +1,6 @@
 import type { Registry } from '@bufbuild/protobuf';
 import type { Logger } from '@order-system/logger';
+import { createMetricsRegistry, type MetricsRegistry } from '@order-system/metrics';
 import type { Deps } from './app/deps.js';
 import type { Config } from './config.js';
 import { publicServices } from './ports/grpc.js';
@@ -9,19 +10,22 @@ export interface Infra {
   deps: Deps;
   registry: Registry;
   log: Logger;
+  /** The process's Prometheus registry; a fresh one if not given. */
+  metrics?: MetricsRegistry;
 }
 
 /** The composition root, shared by main.ts and the tests. */
-export function buildService(config: Config, { deps, registry, log }: Infra) {
+export function buildService(config: Config, { deps, registry, log, metrics = createMetricsRegistry() }: Infra) {
   const services = publicServices(deps, config.rpcTimeoutMs);
   const httpServer = createHttpServer({
     registry,
     services,
     deps,
     log,
+    metrics,
     maxBodyBytes: config.maxBodyBytes,
     rpcTimeoutMs: config.rpcTimeoutMs,
     dependencies: { inventory: config.inventoryAddr, 'order-store': config.orderStoreAddr },
   });
-  return { grpcServices: services, httpServer };
+  return { grpcServices: services, httpServer, metrics };
 }

@@ -1,7 +1,9 @@
 import { KafkaClient } from '@order-system/kafka';
 import { Lifecycle, runMain, startupStep } from '@order-system/lifecycle';
 import { createLogger } from '@order-system/logger';
+import { createMetricsRegistry, startMetricsServer } from '@order-system/metrics';
 import { descriptorSetBase64 } from '@order-system/proto';
+import { startTracing } from '@order-system/tracing';
 import { startGrpcServer } from '@order-system/grpc';
 import { createPool, migrate } from './adapters/postgres.js';
 import { loadConfig } from './config.js';
@@ -12,6 +14,10 @@ runMain('inventory', async () => {
   const log = createLogger({ service: 'inventory', level: config.logLevel });
   const life = new Lifecycle(log, config.shutdownTimeoutMs);
   life.exitOnSignals();
+  if (config.otelEnabled) life.defer('tracing', (await startTracing({ service: 'inventory' })).shutdown);
+  const metrics = createMetricsRegistry();
+  const metricsServer = await startMetricsServer({ host: config.bindHost, port: config.httpPort, registry: metrics });
+  life.defer('metrics server', () => metricsServer.close());
 
   const pool = createPool(
     {
@@ -31,17 +37,18 @@ runMain('inventory', async () => {
   const producer = await startupStep('kafka', () => kafka.producer(), log);
   life.defer('kafka producer', () => producer.close());
 
-  const service = buildService(config, { pool, kafka, producer, log });
+  const service = buildService(config, { pool, kafka, producer, log, metrics });
   const server = await startGrpcServer({
     host: config.bindHost,
     port: config.grpcPort,
     services: service.grpcServices,
     descriptorSetBase64,
     log,
+    metrics,
   });
   life.defer('grpc server', () => server.close(config.shutdownTimeoutMs / 2));
   await service.start();
   life.defer('consumers', () => service.stop());
 
-  log.info({ grpcPort: server.port }, 'inventory listening');
+  log.info({ grpcPort: server.port, httpPort: metricsServer.port }, 'inventory listening');
 });

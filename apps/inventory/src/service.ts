@@ -1,5 +1,6 @@
 import { topicNames, topicSpecs, type KafkaClient, type Producer } from '@order-system/kafka';
 import type { Logger } from '@order-system/logger';
+import { counter, createMetricsRegistry, type MetricsRegistry } from '@order-system/metrics';
 import type pg from 'pg';
 import { InventoryPostgresRepository } from './adapters/inventory-postgres-repository.js';
 import { OutboxRelay } from './adapters/outbox-relay.js';
@@ -13,31 +14,40 @@ export interface Infra {
   kafka: KafkaClient;
   producer: Producer;
   log: Logger;
+  /** The process's Prometheus registry; a fresh one if not given. */
+  metrics?: MetricsRegistry;
 }
 
 /** The composition root, shared by main.ts and the tests. */
-export function buildService(config: Config, { pool, kafka, producer, log }: Infra) {
+export function buildService(config: Config, { pool, kafka, producer, log, metrics = createMetricsRegistry() }: Infra) {
   const topics = topicNames(config.kafkaTopicPrefix);
   const relay = new OutboxRelay(pool, producer, log.child({ component: 'outbox' }));
   const repo = new InventoryPostgresRepository(pool, topics.orderEvents, () => relay.wake());
   const consumer = kafka.consumer({
     groupId: config.kafkaGroupId,
     topic: topics.paymentEvents,
-    handle: paymentEventsHandler(repo, log),
+    handle: paymentEventsHandler(repo, log, metrics),
+    metrics,
   });
+  const expired = counter(metrics, { name: 'inventory_reservations_expired_total', help: 'Reservations released because no payment result came in time.' });
   const sweepEveryMs = Math.min(5000, Math.max(250, config.reservationTtlMs / 4));
   let sweeper: NodeJS.Timeout | undefined;
 
   return {
     repo,
-    grpcServices: [inventoryGrpcService(repo, config.reservationTtlMs)],
+    metrics,
+    grpcServices: [inventoryGrpcService(repo, config.reservationTtlMs, metrics)],
     async start() {
       await kafka.ensureTopics(topicSpecs(topics));
       relay.start();
       await consumer.start();
       sweeper = setInterval(() => {
         expireReservations(repo).then(
-          (n) => n > 0 && log.info({ expired: n }, 'reservations expired'),
+          (n) => {
+            if (n === 0) return;
+            expired.inc(n);
+            log.info({ expired: n }, 'reservations expired');
+          },
           (err: unknown) => log.warn({ err }, 'expiry sweep failed'),
         );
       }, sweepEveryMs);

@@ -2,7 +2,9 @@ import { startGrpcServer } from '@order-system/grpc';
 import { KafkaClient } from '@order-system/kafka';
 import { Lifecycle, runMain, startupStep } from '@order-system/lifecycle';
 import { createLogger } from '@order-system/logger';
+import { createMetricsRegistry, startMetricsServer } from '@order-system/metrics';
 import { descriptorSetBase64 } from '@order-system/proto';
+import { startTracing } from '@order-system/tracing';
 import { connectMongo } from './adapters/mongo.js';
 import { loadConfig } from './config.js';
 import { buildService } from './service.js';
@@ -12,23 +14,28 @@ runMain('order-store', async () => {
   const log = createLogger({ service: 'order-store', level: config.logLevel });
   const life = new Lifecycle(log, config.shutdownTimeoutMs);
   life.exitOnSignals();
+  if (config.otelEnabled) life.defer('tracing', (await startTracing({ service: 'order-store' })).shutdown);
+  const metrics = createMetricsRegistry();
+  const metricsServer = await startMetricsServer({ host: config.bindHost, port: config.httpPort, registry: metrics });
+  life.defer('metrics server', () => metricsServer.close());
 
   const { client, db } = await startupStep('mongodb', () => connectMongo(config.mongodbUri, config.mongodbDb), log);
   life.defer('mongodb', () => client.close());
 
   const kafka = new KafkaClient({ brokers: config.kafkaBrokers, clientId: 'order-store', log });
 
-  const service = buildService(config, { db, kafka, log });
+  const service = buildService(config, { db, kafka, log, metrics });
   const server = await startGrpcServer({
     host: config.bindHost,
     port: config.grpcPort,
     services: service.grpcServices,
     descriptorSetBase64,
     log,
+    metrics,
   });
   life.defer('grpc server', () => server.close(config.shutdownTimeoutMs / 2));
   await service.start();
   life.defer('consumer', () => service.stop());
 
-  log.info({ grpcPort: server.port }, 'order-store listening');
+  log.info({ grpcPort: server.port, httpPort: metricsServer.port }, 'order-store listening');
 });

@@ -1,5 +1,6 @@
 import { topicNames, topicSpecs, type KafkaClient } from '@order-system/kafka';
 import type { Logger } from '@order-system/logger';
+import { createMetricsRegistry, type MetricsRegistry } from '@order-system/metrics';
 import type { Db } from 'mongodb';
 import { OrderMongoRepository } from './adapters/order-mongo-repository.js';
 import { OrderChanges } from './app/order-changes.js';
@@ -11,20 +12,24 @@ export interface Infra {
   db: Db;
   kafka: KafkaClient;
   log: Logger;
+  /** The process's Prometheus registry; a fresh one if not given. */
+  metrics?: MetricsRegistry;
 }
 
 /** The composition root, shared by main.ts and the tests. */
-export function buildService(config: Config, { db, kafka, log }: Infra) {
+export function buildService(config: Config, { db, kafka, log, metrics = createMetricsRegistry() }: Infra) {
   const repo = new OrderMongoRepository(db);
   const changes = new OrderChanges();
   const topics = topicNames(config.kafkaTopicPrefix);
   const consumer = kafka.consumer({
     groupId: config.kafkaGroupId,
     topic: topics.orderEvents,
-    handle: orderEventsHandler(repo, changes, log),
+    handle: orderEventsHandler(repo, changes, log, metrics),
+    metrics,
   });
   return {
     repo,
+    metrics,
     grpcServices: [orderStoreGrpcService(repo, changes, config.watchPollMs)],
     async start() {
       await repo.ensureIndexes();

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServiceClient, startGrpcServer } from '@order-system/grpc';
 import { KafkaClient, topicNames, type Producer } from '@order-system/kafka';
+import type { MetricsRegistry } from '@order-system/metrics';
 import { descriptorSetBase64, events, orders, orderstore } from '@order-system/proto';
 import { createTestMongoDb, eventually, tcpProxy, testConfig, testLogger, testTopicPrefix } from '@order-system/testing';
 import { MongoClient, MongoServerError, type Db } from 'mongodb';
@@ -23,6 +24,7 @@ let mongo: MongoClient;
 let db: Db;
 let proxy: Awaited<ReturnType<typeof tcpProxy>>;
 let stop: () => Promise<void>;
+let metrics: MetricsRegistry;
 
 beforeAll(async () => {
   const target = new URL(infra.mongodbUri);
@@ -38,6 +40,7 @@ beforeAll(async () => {
   });
   ({ client: mongo, db } = await connectMongo(config.mongodbUri, config.mongodbDb));
   const service = buildService(config, { db, kafka: run.kafka, log });
+  metrics = service.metrics;
   const server = await startGrpcServer({ host: '127.0.0.1', port: 0, services: service.grpcServices, descriptorSetBase64, log });
   await service.start();
   producer = await run.kafka.producer();
@@ -134,6 +137,23 @@ describe('order-store service', () => {
     });
     expect(order.history.map((h) => h.status)).toEqual([OrderStatus.ORDER_STATUS_PENDING, OrderStatus.ORDER_STATUS_CONFIRMED]);
     expect(await db.collection('orders').countDocuments({ _id: id as never })).toBe(1);
+  });
+
+  it('counts each order once where its state is stored: created, confirmed, failed by reason', async () => {
+    const value = async (series: string) =>
+      Number((await metrics.metrics()).split('\n').find((l) => l.startsWith(`${series} `))?.split(' ')[1] ?? 0);
+    const counts = async () => [
+      await value('orders_created_total'),
+      await value('orders_confirmed_total'),
+      await value('orders_failed_total{reason="PAYMENT_DECLINED"}'),
+    ];
+    const before = await counts();
+    const [a, b] = [`ORD-${randomUUID()}`, `ORD-${randomUUID()}`];
+    await publish(placed(a), confirmed(a), confirmed(a), placed(b), failed(b));
+    await publish(placed(a), failed(b)); // redelivered
+    await stored(b, OrderStatus.ORDER_STATUS_FAILED);
+    await stored(a, OrderStatus.ORDER_STATUS_CONFIRMED);
+    await eventually(async () => (await counts()).every((n, i) => n - before[i]! === (i === 0 ? 2 : 1)), { what: 'the counters' });
   });
 
   it('answers NOT_FOUND for an unknown order', async () => {

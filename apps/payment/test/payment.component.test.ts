@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { decodeEvent, KafkaClient, topicNames, type Producer } from '@order-system/kafka';
+import type { MetricsRegistry } from '@order-system/metrics';
 import { events } from '@order-system/proto';
 import { eventually, testConfig, testLogger, testTopicPrefix } from '@order-system/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,11 +13,13 @@ const topics = topicNames(run.prefix);
 const results: events.v1.PaymentEvent[] = [];
 let producer: Producer;
 let stop: () => Promise<void>;
+let metrics: MetricsRegistry;
 
 beforeAll(async () => {
   const config = loadConfig({ ...process.env, KAFKA_TOPIC_PREFIX: run.prefix, KAFKA_GROUP_ID: `payment-${randomUUID()}`, PAYMENT_FAILURE_RATE: '0.5' });
   producer = await run.kafka.producer();
   const service = buildService(config, { kafka: run.kafka, producer, log });
+  metrics = service.metrics;
   await service.start();
   const watcher = run.kafka.consumer({
     groupId: `watch-${randomUUID()}`,
@@ -93,6 +96,17 @@ describe('payment service', () => {
     const [a, b] = resultsFor(id);
     expect(a!.paymentRefunded).toEqual({ paymentId: 'pay_x', amount: { currencyCode: 'USD', units: 5, nanos: 0 } });
     expect(b!.eventId).toBe(a!.eventId);
+  });
+
+  it('counts payments by outcome, and records how long each message took', async () => {
+    const text = () => metrics.metrics();
+    const value = async (series: string) => Number((await text()).split('\n').find((l) => l.startsWith(`${series} `))?.split(' ')[1] ?? 0);
+    const before = await Promise.all(['approved', 'declined'].map((o) => value(`payments_total{outcome="${o}"}`)));
+    const [ok, no] = [`ORD-${randomUUID()}`, `ORD-${randomUUID()}`];
+    await publish(placed(ok, 'tok_visa'), placed(no, 'tok_chargeDeclined'));
+    const counted = async () => (await Promise.all(['approved', 'declined'].map((o) => value(`payments_total{outcome="${o}"}`)))).map((n, i) => n - before[i]!);
+    await eventually(async () => (await counted()).join() === '1,1', { what: 'one approved and one declined payment counted' });
+    expect(await text()).toMatch(new RegExp(`^kafka_consume_duration_seconds_count\\{topic="${topics.orderEvents.replaceAll('.', '\\.')}",group="payment-[^"]+",outcome="ok"\\} \\d+$`, 'm'));
   });
 
   it('ignores order events that do not ask for payment', async () => {

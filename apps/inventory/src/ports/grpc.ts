@@ -1,5 +1,6 @@
 import { invalid, notFound } from '@order-system/errors';
 import { bindService, type ServiceBinding } from '@order-system/grpc';
+import { counter, type MetricsRegistry } from '@order-system/metrics';
 import { inventory } from '@order-system/proto';
 import { reserveStock } from '../app/reserve-stock.js';
 import { upsertProduct } from '../app/upsert-product.js';
@@ -11,7 +12,8 @@ const pageSize = (requested: number) => {
   return requested || 20;
 };
 
-export function inventoryGrpcService(repo: InventoryRepository, reservationTtlMs: number): ServiceBinding {
+export function inventoryGrpcService(repo: InventoryRepository, reservationTtlMs: number, metrics: MetricsRegistry): ServiceBinding {
+  const reservedUnits = counter(metrics, { name: 'stock_reserved_units_total', help: 'Units of stock reserved by new orders.' });
   return bindService(inventory.v1.InventoryServiceService, {
     async reserveStock(req, ctx) {
       const order = req.order;
@@ -27,6 +29,7 @@ export function inventoryGrpcService(repo: InventoryRepository, reservationTtlMs
         },
         reservationTtlMs,
       );
+      if (created) reservedUnits.inc(reservation.lines.reduce((units, line) => units + line.quantity, 0));
       return { order: reservationToWire(reservation), created };
     },
 

@@ -1,12 +1,18 @@
 import { invalid } from '@order-system/errors';
 import { decodeEvent, type IncomingMessage } from '@order-system/kafka';
 import { orderLogger, type Logger } from '@order-system/logger';
+import { counter, type MetricsRegistry } from '@order-system/metrics';
 import { events } from '@order-system/proto';
 import { settlePayment } from '../app/settle-payment.js';
 import type { InventoryRepository } from '../domain/ports.js';
 
 /** payment-events → settle the order's reservation. */
-export function paymentEventsHandler(repo: InventoryRepository, log: Logger) {
+export function paymentEventsHandler(repo: InventoryRepository, log: Logger, metrics: MetricsRegistry) {
+  const settlements = counter(metrics, {
+    name: 'inventory_settlements_total',
+    help: 'Payment results applied to reservations, by payment (approved, declined) and result (settled; unchanged: already ended; duplicate: seen before).',
+    labelNames: ['payment', 'result'],
+  });
   return async (message: IncomingMessage): Promise<void> => {
     const event = decodeEvent(events.v1.PaymentEvent, message);
     const processed = event.paymentProcessed;
@@ -24,6 +30,7 @@ export function paymentEventsHandler(repo: InventoryRepository, log: Logger) {
       correlationId,
     );
     if (result === 'unknown_order') throw invalid(`payment for unknown order ${event.orderId}`);
+    settlements.inc({ payment: processed.outcome === events.v1.PaymentOutcome.PAYMENT_OUTCOME_APPROVED ? 'approved' : 'declined', result });
     orderLogger(log, event.orderId, correlationId).info({ result, outcome: processed.outcome }, 'payment settled');
   };
 }

@@ -1,6 +1,7 @@
 import { invalid } from '@order-system/errors';
 import { decodeEvent, type IncomingMessage } from '@order-system/kafka';
 import { orderLogger, type Logger } from '@order-system/logger';
+import { counter, type MetricsRegistry } from '@order-system/metrics';
 import { events } from '@order-system/proto';
 import type { OrderChanges } from '../app/order-changes.js';
 import { recordOrderEvent, type OrderEventInput } from '../app/record-order-event.js';
@@ -8,12 +9,24 @@ import type { OrderRepository } from '../domain/ports.js';
 import { reasonFromWire } from './wire.js';
 
 /** order-events → the stored order. */
-export function orderEventsHandler(repo: OrderRepository, changes: OrderChanges, log: Logger) {
+export function orderEventsHandler(repo: OrderRepository, changes: OrderChanges, log: Logger, metrics: MetricsRegistry) {
+  // Counted where an order's state is stored, once: a redelivered event finds it stored and counts nothing.
+  const created = counter(metrics, { name: 'orders_created_total', help: 'Orders stored as placed.' });
+  const confirmed = counter(metrics, { name: 'orders_confirmed_total', help: 'Orders stored as confirmed.' });
+  const failed = counter(metrics, { name: 'orders_failed_total', help: 'Orders stored as failed, by reason.', labelNames: ['reason'] });
+  const count = (input: OrderEventInput, result: Awaited<ReturnType<typeof recordOrderEvent>>) => {
+    if (result === 'inserted') created.inc();
+    if (result !== 'completed' || input.type !== 'completed') return;
+    if (input.completion.status === 'CONFIRMED') confirmed.inc();
+    else failed.inc({ reason: input.completion.failureReason ?? 'UNSPECIFIED' });
+  };
   return async (message: IncomingMessage): Promise<void> => {
     const event = decodeEvent(events.v1.OrderEvent, message);
     const correlationId = message.headers['x-correlation-id'] ?? event.eventId;
     if (event.refundRequested) return; // money going back: the stored order, FAILED already, does not change
-    const result = await recordOrderEvent(repo, changes, toInput(event));
+    const input = toInput(event);
+    const result = await recordOrderEvent(repo, changes, input);
+    count(input, result);
     orderLogger(log, event.orderId, correlationId).info({ event: message.headers['event-type'], result }, 'order event recorded');
   };
 }

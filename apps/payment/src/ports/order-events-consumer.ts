@@ -1,6 +1,7 @@
 import { invalid } from '@order-system/errors';
 import { decodeEvent, type IncomingMessage, type Producer } from '@order-system/kafka';
 import { orderLogger, type Logger } from '@order-system/logger';
+import { counter, type MetricsRegistry } from '@order-system/metrics';
 import { events } from '@order-system/proto';
 import { charge, paymentEventId, refundEventId } from '../domain/charge.js';
 
@@ -8,7 +9,12 @@ import { charge, paymentEventId, refundEventId } from '../domain/charge.js';
  * order-events: OrderPlaced → charge → PaymentProcessed on payment-events;
  * RefundRequested → refund → PaymentRefunded.
  */
-export function orderEventsHandler(producer: Producer, paymentEventsTopic: string, failureRate: number, log: Logger) {
+export function orderEventsHandler(producer: Producer, paymentEventsTopic: string, failureRate: number, log: Logger, metrics: MetricsRegistry) {
+  const payments = counter(metrics, {
+    name: 'payments_total',
+    help: 'Payment results published, by outcome: approved, declined, refunded (a redelivered request counts again).',
+    labelNames: ['outcome'],
+  });
   const publish = (event: events.v1.PaymentEvent, type: string, correlationId: string) =>
     producer.send(paymentEventsTopic, [
       {
@@ -25,6 +31,7 @@ export function orderEventsHandler(producer: Producer, paymentEventsTopic: strin
     if (refund) {
       const refunded = { paymentId: refund.paymentId, amount: refund.amount };
       await publish({ eventId: refundEventId(event.orderId), orderId: event.orderId, occurredAt: new Date(), paymentRefunded: refunded }, 'PaymentRefunded', correlationId);
+      payments.inc({ outcome: 'refunded' });
       orderLogger(log, event.orderId, correlationId).info({ paymentId: refund.paymentId }, 'payment refunded');
       return;
     }
@@ -46,6 +53,7 @@ export function orderEventsHandler(producer: Producer, paymentEventsTopic: strin
       },
     };
     await publish(out, 'PaymentProcessed', correlationId);
+    payments.inc({ outcome: result.approved ? 'approved' : 'declined' });
     orderLogger(log, event.orderId, correlationId).info(
       { paymentId: result.paymentId, approved: result.approved },
       'payment processed',
