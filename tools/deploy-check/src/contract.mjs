@@ -14,7 +14,10 @@ export const COMMON_ENV = {
 /** Read by the services that use Kafka (`kafka: true` below). The gateway does not use Kafka. */
 export const KAFKA_ENV = { KAFKA_BROKERS: 'localhost:9092' };
 
-/** Per service: ports, service-specific variables (defaults), and secret-bearing variables. */
+/**
+ * Per service: ports, service-specific variables (defaults), and secret-bearing variables.
+ * httpPort serves GET /metrics (the pods' prometheus.io/port); the gateway's also serves REST and Connect.
+ */
 export const SERVICES = {
   gateway: {
     grpcPort: 50051,

@@ -276,6 +276,12 @@ function checkAppContract(objects, ctx, push) {
     const ports = Object.fromEntries((c.ports ?? []).map((p) => [p.name, p.containerPort]));
     if (ports.grpc !== SERVICES[app].grpcPort) problems.push(`container port grpc=${ports.grpc} (contract: ${SERVICES[app].grpcPort})`);
     if (!Object.values(ports).includes(SERVICES[app].httpPort)) problems.push(`no container port ${SERVICES[app].httpPort}`);
+    // Prometheus finds /metrics through the pod annotations; the port is the HTTP_PORT the service serves it on.
+    const annotations = d.spec.template.metadata?.annotations ?? {};
+    const scrape = { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(SERVICES[app].httpPort), 'prometheus.io/path': '/metrics' };
+    for (const [k, v] of Object.entries(scrape)) {
+      if (annotations[k] !== v) problems.push(`pod annotation ${k}=${annotations[k] ?? '(none)'} (want ${v})`);
+    }
     const grace = spec.terminationGracePeriodSeconds;
     const shutdownS = Number(env.SHUTDOWN_TIMEOUT_MS ?? 8000) / 1000;
     const preStop = c.lifecycle?.preStop?.sleep?.seconds ?? 0;

@@ -67,6 +67,7 @@ describe('the policy checker', () => {
     expect(details('services')).toMatch(/Service\/inventory: selector .* matches no pod template/);
     expect(details('app-contract')).toMatch(/renders no Deployment for inventory/);
     expect(details('app-contract')).toMatch(/Deployment\/gateway: missing env/);
+    expect(details('app-contract')).toMatch(/pod annotation prometheus\.io\/scrape=\(none\) \(want true\)/);
   });
   it('flags schema violations (kubernetes-models)', async () => {
     const bad = parseManifests('apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\nspec:\n  replicas: two\n  selector: {}\n  template: {spec: {containers: [{image: x:1}]}}\n');
