@@ -30,6 +30,7 @@ export function buildService(config: Config, { pool, kafka, producer, log, metri
     metrics,
   });
   const expired = counter(metrics, { name: 'inventory_reservations_expired_total', help: 'Reservations released because no payment result came in time.' });
+  const released = counter(metrics, { name: 'stock_released_units_total', help: 'Reserved units put back on sale (declined or expired orders).' });
   const sweepEveryMs = Math.min(5000, Math.max(250, config.reservationTtlMs / 4));
   let sweeper: NodeJS.Timeout | undefined;
 
@@ -43,10 +44,11 @@ export function buildService(config: Config, { pool, kafka, producer, log, metri
       await consumer.start();
       sweeper = setInterval(() => {
         expireReservations(repo).then(
-          (n) => {
-            if (n === 0) return;
-            expired.inc(n);
-            log.info({ expired: n }, 'reservations expired');
+          ({ count, units }) => {
+            if (count === 0) return;
+            expired.inc(count);
+            released.inc(units);
+            log.info({ expired: count, units }, 'reservations expired');
           },
           (err: unknown) => log.warn({ err }, 'expiry sweep failed'),
         );

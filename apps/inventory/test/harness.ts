@@ -57,6 +57,7 @@ export async function startInventory(env: Record<string, string> = {}) {
     client,
     config,
     repo: service.repo,
+    metrics: service.metrics,
     published,
     db: direct,
     proxy,

@@ -143,6 +143,9 @@ describe('inventory service', () => {
     expect(failed[0]!.orderFailed!.reason).toBe(orders.v1.FailureReason.FAILURE_REASON_PAYMENT_DECLINED);
     const { order: after } = await inv.client.getReservation({ orderId: declined.order.orderId });
     expect(after?.status).toBe(orders.v1.OrderStatus.ORDER_STATUS_FAILED);
+    const metrics = await inv.metrics.metrics();
+    expect(metrics).toMatch(/^stock_released_units_total [1-9]\d*$/m);
+    expect(metrics).toMatch(/^stock_reserved_units_total [1-9]\d*$/m);
   });
 
   it('answers UNAVAILABLE while PostgreSQL is down, with nothing half-done, and recovers', async () => {

@@ -1,6 +1,6 @@
 import { alreadyExists } from '@order-system/errors';
 import type pg from 'pg';
-import type { InventoryRepository, Page, ProductInput, ReserveOutcome } from '../domain/ports.js';
+import type { InventoryRepository, Page, ProductInput, ReserveOutcome, SettleOutcome } from '../domain/ports.js';
 import type { OrderLine, Product, Reservation } from '../domain/reservation.js';
 import type { InventoryEvent, Settlement } from '../domain/settlement.js';
 import { asUnavailable, inTransaction } from './postgres.js';
@@ -115,45 +115,49 @@ export class InventoryPostgresRepository implements InventoryRepository {
     orderId: string,
     correlationId: string,
     decide: (r: Reservation) => Settlement | undefined,
-  ): Promise<'settled' | 'unchanged' | 'duplicate' | 'unknown_order'> {
-    const result = await inTransaction(this.pool, async (client) => {
+  ): Promise<SettleOutcome> {
+    const outcome = await inTransaction(this.pool, async (client): Promise<SettleOutcome> => {
       const fresh = await client.query(
         'INSERT INTO processed_events (event_id) VALUES ($1) ON CONFLICT DO NOTHING',
         [eventId],
       );
-      if (fresh.rowCount === 0) return 'duplicate' as const;
+      if (fresh.rowCount === 0) return { result: 'duplicate', units: 0 };
       const { rows } = await client.query<ReservationRow>(
         'SELECT * FROM reservations WHERE order_id = $1 FOR UPDATE',
         [orderId],
       );
-      if (!rows[0]) return 'unknown_order' as const;
-      const settlement = decide(toReservation(rows[0]));
-      if (!settlement) return 'unchanged' as const;
-      await applySettlement(client, this.orderEventsTopic, toReservation(rows[0]), settlement, correlationId);
-      return 'settled' as const;
+      if (!rows[0]) return { result: 'unknown_order', units: 0 };
+      const reservation = toReservation(rows[0]);
+      const settlement = decide(reservation);
+      if (!settlement) return { result: 'unchanged', units: 0 };
+      await applySettlement(client, this.orderEventsTopic, reservation, settlement, correlationId);
+      return { result: 'settled', move: settlement.stock, units: unitsOf(reservation) };
     });
-    if (result === 'settled') this.onOutboxWrite();
-    return result;
+    if (outcome.result === 'settled') this.onOutboxWrite();
+    return outcome;
   }
 
-  async expireDue(now: Date, limit: number, decide: (r: Reservation) => Settlement | undefined): Promise<number> {
-    const count = await inTransaction(this.pool, async (client) => {
+  async expireDue(now: Date, limit: number, decide: (r: Reservation) => Settlement | undefined) {
+    const expired = await inTransaction(this.pool, async (client) => {
       const { rows } = await client.query<ReservationRow>(
         `SELECT * FROM reservations WHERE status = 'RESERVED' AND expires_at <= $1
           ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
         [now, limit],
       );
-      let settled = 0;
+      let count = 0;
+      let units = 0;
       for (const row of rows) {
-        const settlement = decide(toReservation(row));
+        const reservation = toReservation(row);
+        const settlement = decide(reservation);
         if (!settlement) continue;
-        await applySettlement(client, this.orderEventsTopic, toReservation(row), settlement, `expiry:${row.order_id}`);
-        settled++;
+        await applySettlement(client, this.orderEventsTopic, reservation, settlement, `expiry:${row.order_id}`);
+        count++;
+        units += unitsOf(reservation);
       }
-      return settled;
+      return { count, units };
     });
-    if (count > 0) this.onOutboxWrite();
-    return count;
+    if (expired.count > 0) this.onOutboxWrite();
+    return expired;
   }
 
   async upsertProduct(p: ProductInput): Promise<Product> {
@@ -229,6 +233,8 @@ async function insertEvents(client: pg.PoolClient, topic: string, events: Invent
   );
   await client.query("SELECT pg_notify('outbox', '')");
 }
+
+const unitsOf = (r: Reservation) => r.lines.reduce((n, l) => n + l.quantity, 0);
 
 function isUuid(s: string): boolean {
   return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);

@@ -1,6 +1,6 @@
 import type { Money } from '@order-system/money';
 import type { Product, Reservation } from './reservation.js';
-import type { InventoryEvent, Settlement } from './settlement.js';
+import type { InventoryEvent, Settlement, StockMove } from './settlement.js';
 
 export type ReserveOutcome =
   | { outcome: 'reserved' }
@@ -15,6 +15,13 @@ export interface ProductInput {
   name: string;
   price: Money;
   stock: number;
+}
+
+/** What settling did: its result and, when settled, the stock it moved. */
+export interface SettleOutcome {
+  result: 'settled' | 'unchanged' | 'duplicate' | 'unknown_order';
+  move?: StockMove;
+  units: number;
 }
 
 export interface Page<T> {
@@ -39,9 +46,9 @@ export interface InventoryRepository {
     orderId: string,
     correlationId: string,
     decide: (r: Reservation) => Settlement | undefined,
-  ): Promise<'settled' | 'unchanged' | 'duplicate' | 'unknown_order'>;
-  /** Settles up to `limit` expired reservations; returns how many. */
-  expireDue(now: Date, limit: number, decide: (r: Reservation) => Settlement | undefined): Promise<number>;
+  ): Promise<SettleOutcome>;
+  /** Settles up to `limit` expired reservations; returns how many, and the units released. */
+  expireDue(now: Date, limit: number, decide: (r: Reservation) => Settlement | undefined): Promise<{ count: number; units: number }>;
   upsertProduct(input: ProductInput): Promise<Product>;
   getProduct(productId: string): Promise<Product | undefined>;
   listProducts(pageSize: number, pageToken: string): Promise<Page<Product>>;

@@ -13,12 +13,13 @@ export function paymentEventsHandler(repo: InventoryRepository, log: Logger, met
     help: 'Payment results applied to reservations, by payment (approved, declined) and result (settled; unchanged: already ended; duplicate: seen before).',
     labelNames: ['payment', 'result'],
   });
+  const released = counter(metrics, { name: 'stock_released_units_total', help: 'Reserved units put back on sale (declined or expired orders).' });
   return async (message: IncomingMessage): Promise<void> => {
     const event = decodeEvent(events.v1.PaymentEvent, message);
     const processed = event.paymentProcessed;
     if (!processed) return; // an event kind this version does not act on
     const correlationId = message.headers['x-correlation-id'] ?? event.eventId;
-    const result = await settlePayment(
+    const { result, move, units } = await settlePayment(
       repo,
       event.eventId,
       {
@@ -30,6 +31,7 @@ export function paymentEventsHandler(repo: InventoryRepository, log: Logger, met
       correlationId,
     );
     if (result === 'unknown_order') throw invalid(`payment for unknown order ${event.orderId}`);
+    if (move === 'release') released.inc(units);
     settlements.inc({ payment: processed.outcome === events.v1.PaymentOutcome.PAYMENT_OUTCOME_APPROVED ? 'approved' : 'declined', result });
     orderLogger(log, event.orderId, correlationId).info({ result, outcome: processed.outcome }, 'payment settled');
   };
