@@ -1,0 +1,38 @@
+import { int, list, num, parseConfig, port, str } from '@order-system/config';
+
+/**
+ * Where the infrastructure is and how to run the services: the services' own
+ * variables with the same local defaults. The only reader of process.env.
+ */
+export function benchConfig(env: Record<string, string | undefined> = process.env) {
+  return parseConfig(env, {
+    postgresHost: str('POSTGRES_HOST', 'localhost'),
+    postgresPort: port('POSTGRES_PORT', 5432),
+    postgresUser: str('POSTGRES_USER', 'postgres'),
+    postgresPassword: str('POSTGRES_PASSWORD', 'postgres123'),
+    /** The database of an external system (--target external). */
+    postgresDb: str('POSTGRES_DB', 'ecommerce_inventory'),
+    mongodbUri: str('MONGODB_URI', 'mongodb://localhost:27017/?retryWrites=false'),
+    /** The Mongo database of an external system (--target external). */
+    mongodbDb: str('MONGODB_DB', 'ecommerce_orders'),
+    kafkaBrokers: list('KAFKA_BROKERS', ['localhost:9092']),
+    /** Where an external system answers (--target external). */
+    gatewayAddr: str('GATEWAY_ADDR', 'localhost:50051'),
+    inventoryAddr: str('INVENTORY_ADDR', 'localhost:50052'),
+    /** The external order-store's metrics (progress without scanning MongoDB); empty to do without. */
+    orderStoreMetricsUrl: str('ORDER_STORE_METRICS_URL', 'http://localhost:8084/metrics'),
+    /** Passed to the spawned payment service. */
+    paymentFailureRate: num('PAYMENT_FAILURE_RATE', 0.2, 0, 1),
+    /** Passed to the spawned services. */
+    serviceLogLevel: str('BENCH_SERVICE_LOG_LEVEL', 'warn'),
+    /** Inventory's pool, and pgbench's client count. */
+    postgresPoolSize: int('POSTGRES_POOL_SIZE', 20, 1, 500),
+    pgbench: str('PGBENCH', ''),
+    startTimeoutMs: int('BENCH_START_TIMEOUT_MS', 60_000, 1000),
+  });
+}
+
+export type BenchConfig = ReturnType<typeof benchConfig>;
+
+/** The inherited environment, for the spawned services and pgbench. */
+export const inheritedEnv = (): NodeJS.ProcessEnv => ({ ...process.env });

@@ -1,0 +1,283 @@
+/**
+ * npm run bench -- --duration <s> [--rate <orders/s> | --concurrency <n>] [--products <n>] [--report <file.json>]
+ *
+ * Drives the gateway over gRPC with a realistic order mix, then reports
+ * throughput (accepted, and terminal at the order-store), latencies, errors,
+ * peak RSS and CPU per service, the PostgreSQL bound of inventory's reserve
+ * transaction (pgbench) and the invariants. By default it runs its own system
+ * (fresh database, Mongo db and topic prefix; the four built services) and
+ * removes it afterwards, also on Ctrl-C. Exits 1 on drift.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createServiceClient } from '@order-system/grpc';
+import { checkInvariants, type Report as InvariantsReport } from '@order-system/invariants';
+import { inventory, orders } from '@order-system/proto';
+import * as hdr from 'hdr-histogram-js';
+import { parseBenchArgs, USAGE, type BenchArgs } from './args.js';
+import { benchConfig } from './config.js';
+import { LoadStats, runLoad } from './load.js';
+import { OrderStoreReader, type Terminal } from './order-store.js';
+import { runPgbench, type PgbenchResult } from './pgbench.js';
+import { machineCpuSeconds, sampleRss, treeCpuSeconds } from './procstat.js';
+import { formatProfileSummary, summarizeProfiles, type ProfileSummary } from './profile.js';
+import { formatReport, percentilesMs, type Report } from './report.js';
+import { connectExternal, ensureBuilt, root, startIsolated, type System } from './system.js';
+import { benchProducts, MIX, OrderMix } from './workload.js';
+
+const parsed = parseBenchArgs(process.argv.slice(2));
+if (parsed === 'help') {
+  console.log(USAGE);
+  process.exit(0);
+}
+const args: BenchArgs = parsed;
+if (args.summarizeProfiles) {
+  for (const s of summarizeProfiles(args.summarizeProfiles)) console.log(`${formatProfileSummary(s, 15)}\n`);
+  process.exit(0);
+}
+
+const cfg = benchConfig();
+const runId = randomBytes(3).toString('hex');
+const runDir = path.join(root, '.infra/bench', runId);
+const profileDir = args.profile ? path.resolve(args.profileDir ?? path.join(runDir, 'profiles')) : undefined;
+const paymentFailureRate = args.paymentFailureRate ?? cfg.paymentFailureRate;
+const abort = new AbortController();
+let system: System | undefined;
+
+// First Ctrl-C: stop sending, skip the waiting, clean up. Second: kill and leave.
+process.on('SIGINT', () => {
+  if (!abort.signal.aborted) {
+    console.log('\ninterrupted: stopping the load and cleaning up (Ctrl-C again to leave at once)…');
+    abort.abort();
+    return;
+  }
+  system?.killNow();
+  console.error(`left without cleaning up: database/Mongo db bench_${runId}, topics bench-${runId}.*`);
+  process.exit(130);
+});
+process.on('SIGTERM', () => abort.abort());
+process.on('exit', () => system?.killNow());
+
+if (args.target === 'isolated') {
+  ensureBuilt(args.build);
+  console.log(`starting an isolated system (bench_${runId}; logs in ${path.relative(process.cwd(), path.join(runDir, 'logs'))})…`);
+  system = await startIsolated(cfg, { runId, paymentFailureRate, profileDir, logDir: path.join(runDir, 'logs') });
+} else {
+  console.log(`benching the running system at ${cfg.gatewayAddr} (PostgreSQL ${cfg.postgresDb}, Mongo ${cfg.mongodbDb})`);
+  system = await connectExternal(cfg);
+}
+const sys = system;
+let crashed: string | undefined;
+sys.onCrash((app, how) => {
+  crashed = `${app} exited (${how})`;
+  console.error(`✗ ${crashed}; stopping (logs: ${sys.logDir})`);
+  abort.abort();
+});
+
+let exitCode = 0;
+try {
+  const report = await bench(sys);
+  console.log(formatReport(report));
+  if (report.profiles) for (const p of report.profiles) console.log(`\n${formatProfileSummary(p)}`);
+  if (args.report) {
+    mkdirSync(path.dirname(path.resolve(args.report)), { recursive: true });
+    writeFileSync(args.report, `${JSON.stringify(report, null, 2)}\n`);
+    console.log(`\nreport written to ${args.report}`);
+  }
+  if (report.invariants_ok === false || crashed) exitCode = 1;
+  else if (report.interrupted) exitCode = 130;
+} catch (err) {
+  console.error(`bench failed: ${(err as Error).stack ?? err}`);
+  exitCode = 1;
+} finally {
+  await sys.cleanup();
+}
+process.exit(exitCode);
+
+async function bench(sys: System): Promise<Report> {
+  const products = benchProducts(args.products, args.scarceStock);
+  const admin = createServiceClient(inventory.v1.InventoryServiceService, sys.inventoryAddr, { defaultTimeoutMs: 10_000 });
+  const all = [products.scarce, ...products.regular];
+  for (let i = 0; i < all.length; i += 16) {
+    await Promise.all(all.slice(i, i + 16).map((p) => admin.upsertProduct(p)));
+  }
+  admin.close();
+
+  const client = createServiceClient(orders.v1.OrderServiceService, sys.gatewayAddr, { defaultTimeoutMs: args.timeoutMs });
+  const mix = new OrderMix(runId, products, args.seed);
+  const stats = new LoadStats();
+  const store = new OrderStoreReader(sys.mongo, sys.orderStoreMetricsUrl, sys.isolated ? undefined : `bench-${runId}-`);
+  await store.start();
+  const modeText = args.mode.kind === 'open' ? `open loop at ${args.mode.rate}/s` : `closed loop, ${args.mode.concurrency} callers`;
+  console.log(`${modeText} for ${args.durationS} s over ${args.products} products (+1 with ${args.scarceStock} units)`);
+
+  // Samplers: RSS of each service every 500 ms; CPU of services and infrastructure over the run.
+  const rss = sampleRss(() => sys.pids());
+  const cpuRoots = new Map([...sys.pids(), ...infraPids()]);
+  const cpuBefore = treeCpuSeconds(cpuRoots);
+  const machineBefore = machineCpuSeconds();
+  const benchCpuBefore = process.cpuUsage();
+  const t0 = Date.now();
+
+  // Confirmed (terminal) as the order-store counts them: its /metrics, not a MongoDB scan (see order-store.ts).
+  let confirmed = '?';
+  let polling = false;
+  const poll = () => {
+    if (polling) return;
+    polling = true;
+    store
+      .terminalSinceStart()
+      .then((n) => (confirmed = n === undefined ? '?' : String(n)))
+      .finally(() => (polling = false));
+  };
+  let phase = 'send';
+  const progress = setInterval(() => {
+    poll();
+    const s = Math.round((Date.now() - t0) / 1000);
+    console.log(
+      `[${String(s).padStart(4)} s ${phase}] sent ${stats.sent}  accepted ${stats.accepted}  confirmed ${confirmed}  errors ${stats.errorCount}  in flight ${stats.inFlight}`,
+    );
+  }, 1000);
+
+  let terminal = new Map<string, Terminal>();
+  let invariants: InvariantsReport | undefined;
+  try {
+    await runLoad(client, mix, stats, { mode: args.mode, durationS: args.durationS, timeoutMs: args.timeoutMs, maxInFlight: args.maxInFlight, signal: abort.signal });
+    phase = 'drain';
+    if (!abort.signal.aborted) terminal = await store.waitForTerminal(stats.acceptedAt.keys(), args.drainTimeoutS * 1000, abort.signal);
+    else terminal = await store.readTerminal();
+    if (!abort.signal.aborted) {
+      phase = 'check';
+      invariants = await quietInvariants(sys, 60_000);
+    }
+  } finally {
+    clearInterval(progress);
+    client.close();
+  }
+  const windowS = (Date.now() - t0) / 1000;
+  const cpuAfter = treeCpuSeconds(cpuRoots);
+  const machineAfter = machineCpuSeconds();
+  const benchCpu = process.cpuUsage(benchCpuBefore);
+  const cpuSeconds: Record<string, number> = {};
+  for (const [name, after] of cpuAfter) cpuSeconds[name] = round(after - (cpuBefore.get(name) ?? 0), 1);
+  cpuSeconds.bench = round((benchCpu.user + benchCpu.system) / 1e6, 1);
+
+  await sys.stopServices();
+  rss.stop();
+  const profiles: ProfileSummary[] | undefined = profileDir ? summarizeProfiles(profileDir) : undefined;
+
+  let pgbench: PgbenchResult | { skipped: string };
+  if (!sys.isolated) pgbench = { skipped: 'external target: pgbench would write to its database' };
+  else if (args.pgbenchSeconds === 0) pgbench = { skipped: '--pgbench-seconds 0' };
+  else if (abort.signal.aborted) pgbench = { skipped: 'interrupted' };
+  else {
+    console.log(`pgbench: inventory's reserve transaction for ${args.pgbenchSeconds} s, ${cfg.postgresPoolSize} clients…`);
+    pgbench = await runPgbench(cfg, sys.dbName, { products: args.products, seconds: args.pgbenchSeconds, clients: cfg.postgresPoolSize }).catch(
+      (err: Error) => ({ skipped: `pgbench failed: ${err.message}` }),
+    );
+  }
+
+  // Confirm latency: the order-store's terminal updatedAt minus the client's accept time (one clock).
+  const confirmLatency = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
+  const counts = { confirmed: 0, failed: 0, not_terminal: 0 };
+  let lastTerminal = 0;
+  let duringSend = 0;
+  for (const [id, acceptedAt] of stats.acceptedAt) {
+    const t = terminal.get(id);
+    if (!t) {
+      counts.not_terminal++;
+      continue;
+    }
+    counts[t.status === 'CONFIRMED' ? 'confirmed' : 'failed']++;
+    confirmLatency.recordValue(Math.max(1, Math.round((t.updatedAt - acceptedAt) * 1000)));
+    lastTerminal = Math.max(lastTerminal, t.updatedAt);
+    if (t.updatedAt <= stats.endedAt) duringSend++;
+  }
+  const sendS = Math.max(0.001, (stats.endedAt - stats.startedAt) / 1000);
+  const terminalCount = counts.confirmed + counts.failed;
+  const machineTotal = machineAfter.total - machineBefore.total;
+
+  return {
+    run_id: runId,
+    started_at: new Date(t0).toISOString(),
+    interrupted: abort.signal.aborted,
+    parameters: {
+      target: args.target,
+      mode: args.mode.kind === 'open' ? `open loop ${args.mode.rate}/s` : `closed loop ${args.mode.concurrency}`,
+      rate: args.mode.kind === 'open' ? args.mode.rate : null,
+      concurrency: args.mode.kind === 'closed' ? args.mode.concurrency : null,
+      duration_s: args.durationS,
+      products: args.products,
+      scarce_stock: args.scarceStock,
+      payment_failure_rate: sys.isolated ? paymentFailureRate : 'as configured',
+      postgres_pool_size: cfg.postgresPoolSize,
+      timeout_ms: args.timeoutMs,
+      seed: args.seed,
+      mix: { lines: '1-3', quantity: '1-3', decline_token: MIX.declineRate, scarce_line: MIX.scarceRate, duplicates: MIX.duplicateRate },
+      profile: profileDir ?? false,
+    },
+    machine: {
+      cpus: os.cpus().length,
+      cpu_model: os.cpus()[0]?.model.trim(),
+      memory_gib: round(os.totalmem() / 2 ** 30, 1),
+      node: process.version,
+      platform: `${os.platform()} ${os.release()}`,
+    },
+    sent: stats.sent,
+    duplicates_sent: stats.duplicatesSent,
+    accepted: stats.accepted,
+    rejected: stats.errorCount,
+    accepted_per_s: round(stats.accepted / sendS, 1),
+    confirmed_per_s: round(terminalCount / Math.max(0.001, (lastTerminal - stats.startedAt) / 1000), 1),
+    confirmed_per_s_during_send: round(duringSend / sendS, 1),
+    terminal: counts,
+    create_latency_ms: percentilesMs(stats.createLatency),
+    confirm_latency_ms: percentilesMs(confirmLatency),
+    errors: Object.fromEntries([...stats.errors].sort((a, b) => b[1] - a[1])),
+    max_in_flight: stats.maxInFlight,
+    peak_rss_mib: Object.fromEntries([...rss.peakMiB()].map(([k, v]) => [k, round(v, 0)])),
+    cpu: {
+      seconds: cpuSeconds,
+      pct_of_one_core: Object.fromEntries(Object.entries(cpuSeconds).map(([k, v]) => [k, round((100 * v) / windowS, 0)])),
+      machine_busy_pct: round((100 * (machineAfter.busy - machineBefore.busy)) / Math.max(0.001, machineTotal), 0),
+      window_s: round(windowS, 1),
+    },
+    pg_bound_tps: 'tps' in pgbench ? round(pgbench.tps, 0) : null,
+    pgbench,
+    invariants_ok: invariants ? invariants.drift.length === 0 : null,
+    invariants: invariants
+      ? { drift: invariants.drift.slice(0, 50), drift_count: invariants.drift.length, orders: invariants.orders, in_flight: invariants.inFlight }
+      : { skipped: 'interrupted' },
+    log_dir: sys.logDir,
+    profiles,
+  };
+}
+
+/** The invariants once the system is quiet (nothing in flight, no drift), or the last report after timeoutMs. */
+async function quietInvariants(sys: System, timeoutMs: number): Promise<InvariantsReport> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const report = await checkInvariants(sys.pg, sys.mongo, 1000);
+    if ((report.inFlight === 0 && report.drift.length === 0) || Date.now() > deadline || abort.signal.aborted) return report;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+/** The local infrastructure's processes (tools/infra keeps their pids in .infra/run), for CPU accounting. */
+function infraPids(): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const name of ['postgres', 'kafka', 'ferretdb', 'ferretdb-pg']) {
+    const file = path.join(root, '.infra/run', `${name}.pid`);
+    if (!existsSync(file)) continue;
+    const pid = Number(readFileSync(file, 'utf8').trim());
+    if (Number.isInteger(pid) && pid > 0) out.set(name, pid);
+  }
+  return out;
+}
+
+function round(n: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+}

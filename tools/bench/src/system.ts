@@ -1,0 +1,262 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { checkHealth } from '@order-system/grpc';
+import { KafkaClient } from '@order-system/kafka';
+import { createLogger } from '@order-system/logger';
+import { MongoClient, type Db } from 'mongodb';
+import pg from 'pg';
+import { inheritedEnv, type BenchConfig } from './config.js';
+
+export const root = path.resolve(import.meta.dirname, '../../..');
+export const APPS = ['inventory', 'payment', 'order-store', 'gateway'] as const;
+export type App = (typeof APPS)[number];
+
+const bundleOf = (app: App) => path.join(root, 'dist/apps', app, 'main.cjs');
+
+/** Builds the four bundles when one is missing (or always, when asked). */
+export function ensureBuilt(force: boolean): void {
+  if (!force && APPS.every((app) => existsSync(bundleOf(app)))) return;
+  console.log('building the services…');
+  const result = spawnSync('npx', ['nx', 'run-many', '-t', 'build', `--projects=${APPS.join(',')}`, '--output-style=static'], {
+    cwd: root,
+    stdio: 'inherit',
+    env: inheritedEnv(),
+  });
+  if (result.status !== 0) throw new Error('building the services failed');
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** The system under load: where it answers, its stores, and how to stop what the bench started. */
+export interface System {
+  isolated: boolean;
+  gatewayAddr: string;
+  inventoryAddr: string;
+  dbName: string;
+  pg: pg.Pool;
+  mongo: Db;
+  /** The order-store's /metrics. */
+  orderStoreMetricsUrl?: string;
+  /** The spawned services' pids (empty for an external system). */
+  pids(): Map<string, number>;
+  logDir?: string;
+  /** Called when a spawned service exits on its own. */
+  onCrash(handler: (app: App, how: string) => void): void;
+  /** Stops the spawned services (SIGTERM, in reverse start order); idempotent. */
+  stopServices(): Promise<void>;
+  /** Stops the services and removes the database, Mongo db and topics; closes clients. Idempotent. */
+  cleanup(): Promise<void>;
+  /** SIGKILLs the spawned services now: for a process exiting in a hurry. */
+  killNow(): void;
+}
+
+const pgPool = (cfg: BenchConfig, database: string) =>
+  new pg.Pool({ host: cfg.postgresHost, port: cfg.postgresPort, user: cfg.postgresUser, password: cfg.postgresPassword, database, max: 4 });
+
+async function adminQuery(cfg: BenchConfig, sql: string) {
+  const client = new pg.Client({ host: cfg.postgresHost, port: cfg.postgresPort, user: cfg.postgresUser, password: cfg.postgresPassword, database: 'postgres' });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function connectExternal(cfg: BenchConfig): Promise<System> {
+  const pool = pgPool(cfg, cfg.postgresDb);
+  const mongo = await MongoClient.connect(cfg.mongodbUri, { serverSelectionTimeoutMS: 5000 });
+  let closed = false;
+  const cleanup = async () => {
+    if (closed) return;
+    closed = true;
+    await pool.end();
+    await mongo.close();
+  };
+  return {
+    isolated: false,
+    gatewayAddr: cfg.gatewayAddr,
+    inventoryAddr: cfg.inventoryAddr,
+    dbName: cfg.postgresDb,
+    pg: pool,
+    mongo: mongo.db(cfg.mongodbDb),
+    orderStoreMetricsUrl: cfg.orderStoreMetricsUrl || undefined,
+    pids: () => new Map(),
+    onCrash: () => {},
+    stopServices: async () => {},
+    cleanup,
+    killNow: () => {},
+  };
+}
+
+export interface IsolatedOptions {
+  runId: string;
+  paymentFailureRate: number;
+  /** Passes --cpu-prof --cpu-prof-dir=<dir>/<app> to each service. */
+  profileDir?: string;
+  logDir: string;
+}
+
+/**
+ * The whole system as users run it, on its own: the four built services as
+ * separate processes on free ports, against a fresh PostgreSQL database, Mongo
+ * database and Kafka topic prefix, all named after the run.
+ */
+export async function startIsolated(cfg: BenchConfig, opts: IsolatedOptions): Promise<System> {
+  const name = `bench_${opts.runId}`;
+  const topicPrefix = `bench-${opts.runId}.`;
+  const log = createLogger({ service: 'bench', level: 'warn' });
+  const kafka = new KafkaClient({ brokers: cfg.kafkaBrokers, clientId: 'bench', log });
+  const procs = new Map<App, ChildProcess>();
+  const crashHandlers: ((app: App, how: string) => void)[] = [];
+  let stopping = false;
+  let pool: pg.Pool | undefined;
+  let mongo: MongoClient | undefined;
+
+  const stopServices = async () => {
+    stopping = true;
+    for (const app of [...APPS].reverse()) {
+      const child = procs.get(app);
+      if (!child || child.exitCode !== null || child.signalCode !== null) continue;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      await Promise.race([exited, sleep(20_000)]);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+  };
+  let cleaned: Promise<void> | undefined;
+  const cleanup = () =>
+    (cleaned ??= (async () => {
+      await stopServices();
+      const steps: [string, () => Promise<unknown>][] = [
+        ['close PostgreSQL pool', async () => pool?.end()],
+        ['close MongoDB client', async () => mongo?.close()],
+        [`drop database ${name}`, () => adminQuery(cfg, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)],
+        [`drop Mongo db ${name}`, async () => {
+          const client = await MongoClient.connect(cfg.mongodbUri, { serverSelectionTimeoutMS: 5000 });
+          try {
+            await client.db(name).dropDatabase();
+          } finally {
+            await client.close();
+          }
+        }],
+        [`delete topics ${topicPrefix}*`, () => kafka.deleteTopicsWithPrefix(topicPrefix)],
+      ];
+      for (const [what, step] of steps) {
+        await step().catch((err: unknown) => console.error(`cleanup: could not ${what}: ${(err as Error).message}`));
+      }
+    })());
+
+  try {
+    await adminQuery(cfg, `CREATE DATABASE ${name}`);
+    const ports = {
+      gateway: await freePort(),
+      inventory: await freePort(),
+      payment: await freePort(),
+      'order-store': await freePort(),
+    };
+    const httpPorts = {
+      gateway: await freePort(),
+      inventory: await freePort(),
+      payment: await freePort(),
+      'order-store': await freePort(),
+    };
+    const common: NodeJS.ProcessEnv = {
+      ...inheritedEnv(),
+      LOG_LEVEL: cfg.serviceLogLevel,
+      BIND_HOST: '127.0.0.1',
+      KAFKA_BROKERS: cfg.kafkaBrokers.join(','),
+      KAFKA_TOPIC_PREFIX: topicPrefix,
+      POSTGRES_HOST: cfg.postgresHost,
+      POSTGRES_PORT: String(cfg.postgresPort),
+      POSTGRES_USER: cfg.postgresUser,
+      POSTGRES_PASSWORD: cfg.postgresPassword,
+      POSTGRES_DB: name,
+      POSTGRES_POOL_SIZE: String(cfg.postgresPoolSize),
+      MONGODB_URI: cfg.mongodbUri,
+      MONGODB_DB: name,
+      PAYMENT_FAILURE_RATE: String(opts.paymentFailureRate),
+    };
+    mkdirSync(opts.logDir, { recursive: true });
+    const spawnApp = async (app: App) => {
+      const env: NodeJS.ProcessEnv = {
+        ...common,
+        GRPC_PORT: String(ports[app]),
+        HTTP_PORT: String(httpPorts[app]),
+        KAFKA_GROUP_ID: `${app}-bench-${opts.runId}`,
+      };
+      if (app === 'gateway') {
+        env.INVENTORY_ADDR = `127.0.0.1:${ports.inventory}`;
+        env.ORDER_STORE_ADDR = `127.0.0.1:${ports['order-store']}`;
+      }
+      const nodeArgs: string[] = [];
+      if (opts.profileDir) {
+        const dir = path.join(opts.profileDir, app);
+        mkdirSync(dir, { recursive: true });
+        nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
+      }
+      // Own process group: a Ctrl-C reaches the bench, which stops the services in order.
+      const child = spawn(process.execPath, [...nodeArgs, bundleOf(app)], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      const out = createWriteStream(path.join(opts.logDir, `${app}.log`), { flags: 'a' });
+      child.stdout!.pipe(out);
+      child.stderr!.pipe(out);
+      child.on('exit', (code, signal) => {
+        if (!stopping) for (const handler of crashHandlers) handler(app, signal ?? `code ${code}`);
+      });
+      procs.set(app, child);
+    };
+    for (const app of APPS) await spawnApp(app);
+    const deadline = Date.now() + cfg.startTimeoutMs;
+    for (const app of APPS) {
+      const child = procs.get(app)!;
+      for (;;) {
+        if (child.exitCode !== null || child.signalCode !== null) {
+          throw new Error(`${app} exited while starting; ${lastLines(path.join(opts.logDir, `${app}.log`))}`);
+        }
+        if ((await checkHealth(`127.0.0.1:${ports[app]}`, 500)) === 'SERVING') break;
+        if (Date.now() > deadline) throw new Error(`${app} did not serve within ${cfg.startTimeoutMs} ms (logs: ${opts.logDir})`);
+        await sleep(200);
+      }
+    }
+    pool = pgPool(cfg, name);
+    mongo = await MongoClient.connect(cfg.mongodbUri, { serverSelectionTimeoutMS: 5000 });
+    return {
+      isolated: true,
+      gatewayAddr: `127.0.0.1:${ports.gateway}`,
+      inventoryAddr: `127.0.0.1:${ports.inventory}`,
+      dbName: name,
+      pg: pool,
+      mongo: mongo.db(name),
+      orderStoreMetricsUrl: `http://127.0.0.1:${httpPorts['order-store']}/metrics`,
+      pids: () => new Map([...procs].filter(([, c]) => c.pid !== undefined && c.exitCode === null && c.signalCode === null).map(([app, c]) => [app, c.pid!])),
+      logDir: opts.logDir,
+      onCrash: (handler) => crashHandlers.push(handler),
+      stopServices,
+      cleanup,
+      killNow() {
+        stopping = true;
+        for (const child of procs.values()) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      },
+    };
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+}
+
+function lastLines(file: string, count = 5): string {
+  try {
+    return `last lines of ${file}:\n${readFileSync(file, 'utf8').trim().split('\n').slice(-count).join('\n')}`;
+  } catch {
+    return `see ${file}`;
+  }
+}
