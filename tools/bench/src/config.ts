@@ -19,7 +19,10 @@ export function benchConfig(env: Record<string, string | undefined> = process.en
     /** Where an external system answers (--target external). */
     gatewayAddr: str('GATEWAY_ADDR', 'localhost:50051'),
     inventoryAddr: str('INVENTORY_ADDR', 'localhost:50052'),
-    /** The external order-store's metrics (progress without scanning MongoDB); empty to do without. */
+    /** The external services' metrics (progress without scanning MongoDB, stage times, consumer lag); empty to do without. */
+    gatewayMetricsUrl: str('GATEWAY_METRICS_URL', 'http://localhost:8080/metrics'),
+    inventoryMetricsUrl: str('INVENTORY_METRICS_URL', 'http://localhost:8082/metrics'),
+    paymentMetricsUrl: str('PAYMENT_METRICS_URL', 'http://localhost:8083/metrics'),
     orderStoreMetricsUrl: str('ORDER_STORE_METRICS_URL', 'http://localhost:8084/metrics'),
     /** Passed to the spawned payment service. */
     paymentFailureRate: num('PAYMENT_FAILURE_RATE', 0.2, 0, 1),

@@ -19,12 +19,13 @@ import * as hdr from 'hdr-histogram-js';
 import { parseBenchArgs, USAGE, type BenchArgs } from './args.js';
 import { benchConfig } from './config.js';
 import { LoadStats, runLoad } from './load.js';
+import { sampleLag, scrapeAll, stages } from './metrics.js';
 import { OrderStoreReader, type Terminal } from './order-store.js';
-import { runPgbench, type PgbenchResult } from './pgbench.js';
+import { runPgbench, type PgbenchResult, type ReserveVariant } from './pgbench.js';
 import { machineCpuSeconds, sampleRss, treeCpuSeconds } from './procstat.js';
 import { formatProfileSummary, summarizeProfiles, type ProfileSummary } from './profile.js';
 import { formatReport, percentilesMs, type Report } from './report.js';
-import { connectExternal, ensureBuilt, root, startIsolated, type System } from './system.js';
+import { buildInfo, connectExternal, ensureBuilt, root, startIsolated, type System } from './system.js';
 import { benchProducts, MIX, OrderMix } from './workload.js';
 
 const parsed = parseBenchArgs(process.argv.slice(2));
@@ -108,13 +109,14 @@ async function bench(sys: System): Promise<Report> {
   const client = createServiceClient(orders.v1.OrderServiceService, sys.gatewayAddr, { defaultTimeoutMs: args.timeoutMs });
   const mix = new OrderMix(runId, products, args.seed);
   const stats = new LoadStats();
-  const store = new OrderStoreReader(sys.mongo, sys.orderStoreMetricsUrl, sys.isolated ? undefined : `bench-${runId}-`);
+  const store = new OrderStoreReader(sys.mongo, sys.metricsUrls.get('order-store'), sys.isolated ? undefined : `bench-${runId}-`);
   await store.start();
   const modeText = args.mode.kind === 'open' ? `open loop at ${args.mode.rate}/s` : `closed loop, ${args.mode.concurrency} callers`;
   console.log(`${modeText} for ${args.durationS} s over ${args.products} products (+1 with ${args.scarceStock} units)`);
 
   // Samplers: RSS of each service every 500 ms; CPU of services and infrastructure over the run.
   const rss = sampleRss(() => sys.pids());
+  const lag = sampleLag(sys.metricsUrls);
   const cpuRoots = new Map([...sys.pids(), ...infraPids()]);
   const cpuBefore = treeCpuSeconds(cpuRoots);
   const machineBefore = machineCpuSeconds();
@@ -122,7 +124,7 @@ async function bench(sys: System): Promise<Report> {
   const t0 = Date.now();
 
   // Confirmed (terminal) as the order-store counts them: its /metrics, not a MongoDB scan (see order-store.ts).
-  let confirmed = '?';
+  let confirmed = '0';
   let polling = false;
   const poll = () => {
     if (polling) return;
@@ -164,6 +166,8 @@ async function bench(sys: System): Promise<Report> {
   for (const [name, after] of cpuAfter) cpuSeconds[name] = round(after - (cpuBefore.get(name) ?? 0), 1);
   cpuSeconds.bench = round((benchCpu.user + benchCpu.system) / 1e6, 1);
 
+  const stageTimes = stages(await scrapeAll(sys.metricsUrls));
+  lag.stop();
   await sys.stopServices();
   rss.stop();
   const profiles: ProfileSummary[] | undefined = profileDir ? summarizeProfiles(profileDir) : undefined;
@@ -174,7 +178,9 @@ async function bench(sys: System): Promise<Report> {
   else if (abort.signal.aborted) pgbench = { skipped: 'interrupted' };
   else {
     console.log(`pgbench: inventory's reserve transaction for ${args.pgbenchSeconds} s, ${cfg.postgresPoolSize} clients…`);
-    pgbench = await runPgbench(cfg, sys.dbName, { products: args.products, seconds: args.pgbenchSeconds, clients: cfg.postgresPoolSize }).catch(
+    const { rows } = await sys.pg.query<{ n: string }>("SELECT count(*) AS n FROM pg_proc WHERE proname = 'reserve_order'");
+    const variant: ReserveVariant = Number(rows[0]?.n) > 0 ? 'reserve_order()' : 'statements';
+    pgbench = await runPgbench(cfg, sys.dbName, { products: args.products, seconds: args.pgbenchSeconds, clients: cfg.postgresPoolSize, variant }).catch(
       (err: Error) => ({ skipped: `pgbench failed: ${err.message}` }),
     );
   }
@@ -218,6 +224,7 @@ async function bench(sys: System): Promise<Report> {
       mix: { lines: '1-3', quantity: '1-3', decline_token: MIX.declineRate, scarce_line: MIX.scarceRate, duplicates: MIX.duplicateRate },
       profile: profileDir ?? false,
     },
+    build: sys.isolated ? buildInfo() : undefined,
     machine: {
       cpus: os.cpus().length,
       cpu_model: os.cpus()[0]?.model.trim(),
@@ -237,6 +244,8 @@ async function bench(sys: System): Promise<Report> {
     confirm_latency_ms: percentilesMs(confirmLatency),
     errors: Object.fromEntries([...stats.errors].sort((a, b) => b[1] - a[1])),
     max_in_flight: stats.maxInFlight,
+    stages_ms: stageTimes,
+    peak_consumer_lag: lag.peak(),
     peak_rss_mib: Object.fromEntries([...rss.peakMiB()].map(([k, v]) => [k, round(v, 0)])),
     cpu: {
       seconds: cpuSeconds,

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Collection, Db, Filter } from 'mongodb';
+import { scrape } from './metrics.js';
 
 /**
  * The orders as the order-store has them. Reading MongoDB is not free: the
@@ -24,20 +25,10 @@ interface OrderDoc {
 
 const TERMINAL = ['CONFIRMED', 'FAILED'];
 
-/** Orders stored as confirmed or failed so far, from the order-store's Prometheus text; undefined if unreachable. */
+/** Orders stored as confirmed or failed so far, from the order-store's counters; undefined if unreachable. */
 export async function storedTerminalCount(metricsUrl: string): Promise<number | undefined> {
-  try {
-    const res = await fetch(metricsUrl, { signal: AbortSignal.timeout(2000) });
-    if (!res.ok) return undefined;
-    let total: number | undefined;
-    for (const line of (await res.text()).split('\n')) {
-      const m = /^orders_(?:confirmed|failed)_total(?:\{[^}]*\})? ([\d.e+]+)$/.exec(line);
-      if (m) total = (total ?? 0) + Number(m[1]);
-    }
-    return total ?? 0;
-  } catch {
-    return undefined;
-  }
+  const samples = await scrape(metricsUrl);
+  return samples?.filter((s) => s.name === 'orders_confirmed_total' || s.name === 'orders_failed_total').reduce((sum, s) => sum + s.value, 0);
 }
 
 export class OrderStoreReader {

@@ -15,7 +15,7 @@ interface CallFrame {
   columnNumber: number;
 }
 interface CpuProfile {
-  nodes: { id: number; callFrame: CallFrame }[];
+  nodes: { id: number; callFrame: CallFrame; children?: number[] }[];
   samples: number[];
   timeDeltas: number[];
   startTime: number;
@@ -70,6 +70,17 @@ export function summarizeProfile(file: string, service: string, top = 12): Profi
     const source = frame.url.replace(/^file:\/\//, '');
     return { where: `${source}:${frame.lineNumber + 1}`, area: areaOf(source) };
   };
+  // Native frames (socket writes, crypto...) are charged to the nearest caller outside node's own code.
+  const parent = new Map<number, number>();
+  const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const callerOf = (id: number) => {
+    for (let at = parent.get(id); at !== undefined; at = parent.get(at)) {
+      const frame = nodes.get(at)!.callFrame;
+      if (frame.url && !frame.url.startsWith('node:')) return locate(frame);
+    }
+    return undefined;
+  };
   const byFunction = new Map<string, { function: string; where: string; us: number }>();
   const byArea = new Map<string, number>();
   let idle = 0;
@@ -82,7 +93,11 @@ export function summarizeProfile(file: string, service: string, top = 12): Profi
       idle += us;
       continue;
     }
-    const { where, area } = locate(node.callFrame);
+    let { where, area } = locate(node.callFrame);
+    if (!node.callFrame.url && !SPECIAL.has(node.callFrame.functionName)) {
+      const caller = callerOf(node.id);
+      if (caller) ({ where, area } = { where: `native, from ${caller.where}`, area: `${caller.area} (native)` });
+    }
     const name = node.callFrame.functionName || '(anonymous)';
     const key = `${name} ${where}`;
     const entry = byFunction.get(key) ?? { function: name, where, us: 0 };

@@ -1,4 +1,5 @@
 import type { Histogram } from 'hdr-histogram-js';
+import type { Stage } from './metrics.js';
 import type { PgbenchResult } from './pgbench.js';
 import type { ProfileSummary } from './profile.js';
 
@@ -30,6 +31,8 @@ export interface Report {
   started_at: string;
   interrupted: boolean;
   parameters: Record<string, unknown>;
+  /** The commit and bundles benched (isolated target). */
+  build?: Record<string, unknown>;
   machine: Record<string, unknown>;
   sent: number;
   duplicates_sent: number;
@@ -45,6 +48,10 @@ export interface Report {
   confirm_latency_ms: Percentiles | null;
   errors: Record<string, number>;
   max_in_flight: number;
+  /** Mean time per RPC or Kafka message in each service, from the services' own metrics. */
+  stages_ms: Record<string, Stage>;
+  /** The most messages each consumer was behind (summed over partitions), sampled every second. */
+  peak_consumer_lag: Record<string, number>;
   peak_rss_mib: Record<string, number>;
   cpu: { seconds: Record<string, number>; pct_of_one_core: Record<string, number>; machine_busy_pct: number; window_s: number };
   pg_bound_tps: number | null;
@@ -72,10 +79,12 @@ export function formatReport(r: Report): string {
     `create latency   ${fmt(r.create_latency_ms)}`,
     `confirm latency  ${fmt(r.confirm_latency_ms)}`,
     `errors           ${kv(r.errors)}`,
+    `stages (mean, from the services' /metrics)${Object.entries(r.stages_ms).map(([k, v]) => `\n  ${k.padEnd(40)} ${String(v.mean_ms).padStart(8)} ms  n=${v.count}`).join('') || ' n/a'}`,
+    `peak lag         ${kv(r.peak_consumer_lag, ' msgs')}`,
     `peak RSS         ${kv(r.peak_rss_mib, ' MiB')}`,
     `CPU (% of a core over ${r.cpu.window_s} s) ${kv(r.cpu.pct_of_one_core, '%')}; machine ${r.cpu.machine_busy_pct}% busy`,
     pg
-      ? `pg_bound_tps     ${r.pg_bound_tps} (pgbench reserve transaction, -c ${pg.clients} -j ${pg.threads}, ${pg.seconds} s, avg ${pg.latency_avg_ms} ms; accepted_per_s is ${Math.round((100 * r.accepted_per_s) / Math.max(1, pg.tps))}% of it)`
+      ? `pg_bound_tps     ${r.pg_bound_tps} (pgbench ${pg.variant}, -c ${pg.clients} -j ${pg.threads}, ${pg.seconds} s, avg ${pg.latency_avg_ms} ms; accepted_per_s is ${Math.round((100 * r.accepted_per_s) / Math.max(1, pg.tps))}% of it)`
       : `pg_bound_tps     n/a (${(r.pgbench as { skipped: string }).skipped})`,
     'drift' in r.invariants
       ? `invariants       ${r.invariants_ok ? 'ok' : `DRIFT (${r.invariants.drift_count})`}${r.invariants.drift.slice(0, 10).map((d) => `\n  ${d}`).join('')}`

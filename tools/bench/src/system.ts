@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -28,6 +28,16 @@ export function ensureBuilt(force: boolean): void {
   if (result.status !== 0) throw new Error('building the services failed');
 }
 
+/** What was benched: the commit, whether apps/ or libs/ differ from it, and when each bundle was built. */
+export function buildInfo(): { commit: string; uncommitted_changes: boolean; bundles_built_at: Record<string, string> } {
+  const git = (...args: string[]) => spawnSync('git', args, { cwd: root, encoding: 'utf8' }).stdout?.trim() ?? '';
+  return {
+    commit: git('rev-parse', '--short', 'HEAD'),
+    uncommitted_changes: git('status', '--porcelain', '--', 'apps', 'libs') !== '',
+    bundles_built_at: Object.fromEntries(APPS.filter((app) => existsSync(bundleOf(app))).map((app) => [app, statSync(bundleOf(app)).mtime.toISOString()])),
+  };
+}
+
 async function freePort(): Promise<number> {
   const server = net.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -44,8 +54,8 @@ export interface System {
   dbName: string;
   pg: pg.Pool;
   mongo: Db;
-  /** The order-store's /metrics. */
-  orderStoreMetricsUrl?: string;
+  /** Each service's /metrics, by app. */
+  metricsUrls: Map<string, string>;
   /** The spawned services' pids (empty for an external system). */
   pids(): Map<string, number>;
   logDir?: string;
@@ -89,7 +99,16 @@ export async function connectExternal(cfg: BenchConfig): Promise<System> {
     dbName: cfg.postgresDb,
     pg: pool,
     mongo: mongo.db(cfg.mongodbDb),
-    orderStoreMetricsUrl: cfg.orderStoreMetricsUrl || undefined,
+    metricsUrls: new Map(
+      (
+        [
+          ['gateway', cfg.gatewayMetricsUrl],
+          ['inventory', cfg.inventoryMetricsUrl],
+          ['payment', cfg.paymentMetricsUrl],
+          ['order-store', cfg.orderStoreMetricsUrl],
+        ] as const
+      ).filter(([, url]) => url !== ''),
+    ),
     pids: () => new Map(),
     onCrash: () => {},
     stopServices: async () => {},
@@ -236,7 +255,7 @@ export async function startIsolated(cfg: BenchConfig, opts: IsolatedOptions): Pr
       dbName: name,
       pg: pool,
       mongo: mongo.db(name),
-      orderStoreMetricsUrl: `http://127.0.0.1:${httpPorts['order-store']}/metrics`,
+      metricsUrls: new Map(APPS.map((app) => [app, `http://127.0.0.1:${httpPorts[app]}/metrics`])),
       pids: () => new Map([...procs].filter(([, c]) => c.pid !== undefined && c.exitCode === null && c.signalCode === null).map(([app, c]) => [app, c.pid!])),
       logDir: opts.logDir,
       onCrash: (handler) => crashHandlers.push(handler),

@@ -1,0 +1,107 @@
+/**
+ * The services' own Prometheus metrics (GET /metrics), read by the bench:
+ * how long each stage of an order takes on average (RPCs served and made,
+ * Kafka messages handled) and how far each consumer fell behind (lag, sampled
+ * every second). Scraping is cheap next to the load.
+ */
+export interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+export function parsePrometheus(text: string): Sample[] {
+  const out: Sample[] = [];
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)/.exec(line);
+    if (!m) continue;
+    const labels: Record<string, string> = {};
+    for (const l of (m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]!] = l[2]!;
+    out.push({ name: m[1]!, labels, value: Number(m[3]) });
+  }
+  return out;
+}
+
+export async function scrape(url: string): Promise<Sample[] | undefined> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+    return res.ok ? parsePrometheus(await res.text()) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface Stage {
+  count: number;
+  mean_ms: number;
+}
+
+/** Sum and count of a histogram over the samples whose labels match, as a mean in ms. */
+function stage(samples: Sample[], histogram: string, match: Record<string, string | RegExp>): Stage | undefined {
+  const ok = (s: Sample) => Object.entries(match).every(([k, v]) => (typeof v === 'string' ? s.labels[k] === v : v.test(s.labels[k] ?? '')));
+  const total = (suffix: string) => samples.filter((s) => s.name === `${histogram}${suffix}` && ok(s)).reduce((sum, s) => sum + s.value, 0);
+  const count = total('_count');
+  return count > 0 ? { count, mean_ms: Math.round((total('_sum') / count) * 10_000) / 10 } : undefined;
+}
+
+/** Where an order spends its time, service by service (means since the services started). */
+export function stages(scraped: Map<string, Sample[]>): Record<string, Stage> {
+  const out: Record<string, Stage> = {};
+  const add = (key: string, app: string, histogram: string, match: Record<string, string | RegExp>) => {
+    const samples = scraped.get(app);
+    const s = samples && stage(samples, histogram, match);
+    if (s) out[key] = s;
+  };
+  add('gateway: CreateOrder served', 'gateway', 'rpc_server_duration_seconds', { method: 'CreateOrder' });
+  add('gateway → inventory: ReserveStock call', 'gateway', 'rpc_client_duration_seconds', { method: 'ReserveStock' });
+  add('inventory: ReserveStock served', 'inventory', 'rpc_server_duration_seconds', { method: 'ReserveStock' });
+  add('payment: order-events message', 'payment', 'kafka_consume_duration_seconds', { topic: /order-events$/ });
+  add('inventory: payment-events message', 'inventory', 'kafka_consume_duration_seconds', { topic: /payment-events$/ });
+  add('order-store: order-events message', 'order-store', 'kafka_consume_duration_seconds', { topic: /order-events$/ });
+  return out;
+}
+
+/** Consumer lag (messages behind, summed over partitions) per service and topic. */
+export function lags(scraped: Map<string, Sample[]>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [app, samples] of scraped) {
+    for (const s of samples) {
+      if (s.name !== 'kafka_consumer_lag') continue;
+      const key = `${app} ← ${s.labels.topic?.replace(/^.*?(order-events|payment-events)/, '$1') ?? '?'}`;
+      out.set(key, (out.get(key) ?? 0) + s.value);
+    }
+  }
+  return out;
+}
+
+/** Scrapes every service once a second, keeping the peak consumer lag. */
+export function sampleLag(urls: Map<string, string>, intervalMs = 1000) {
+  const peak = new Map<string, number>();
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    void scrapeAll(urls)
+      .then((scraped) => {
+        for (const [key, lag] of lags(scraped)) peak.set(key, Math.max(peak.get(key) ?? 0, lag));
+      })
+      .finally(() => (busy = false));
+  }, intervalMs);
+  timer.unref();
+  return {
+    peak: () => Object.fromEntries(peak),
+    stop: () => clearInterval(timer),
+  };
+}
+
+export async function scrapeAll(urls: Map<string, string>): Promise<Map<string, Sample[]>> {
+  const out = new Map<string, Sample[]>();
+  await Promise.all(
+    [...urls].map(async ([app, url]) => {
+      const samples = await scrape(url);
+      if (samples) out.set(app, samples);
+    }),
+  );
+  return out;
+}
