@@ -60,6 +60,8 @@ export interface LoadOptions {
   timeoutMs: number;
   maxInFlight: number;
   signal: AbortSignal;
+  /** Called when the last order is sent, before waiting for the answers. */
+  onSent?: () => void;
 }
 
 /**
@@ -131,5 +133,6 @@ export async function runLoad(
     await Promise.all(Array.from({ length: opts.mode.concurrency }, caller));
   }
   stats.endedAt = wallNow();
+  opts.onSent?.();
   await Promise.all(pending);
 }

@@ -146,7 +146,7 @@ async function bench(sys: System): Promise<Report> {
   let terminal = new Map<string, Terminal>();
   let invariants: InvariantsReport | undefined;
   try {
-    await runLoad(client, mix, stats, { mode: args.mode, durationS: args.durationS, timeoutMs: args.timeoutMs, maxInFlight: args.maxInFlight, signal: abort.signal });
+    await runLoad(client, mix, stats, { mode: args.mode, durationS: args.durationS, timeoutMs: args.timeoutMs, maxInFlight: args.maxInFlight, signal: abort.signal, onSent: () => (phase = 'answers') });
     phase = 'drain';
     if (!abort.signal.aborted) terminal = await store.waitForTerminal(stats.acceptedAt.keys(), args.drainTimeoutS * 1000, abort.signal);
     else terminal = await store.readTerminal();

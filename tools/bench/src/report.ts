@@ -81,7 +81,7 @@ export function formatReport(r: Report): string {
     `errors           ${kv(r.errors)}`,
     `stages (mean, from the services' /metrics)${Object.entries(r.stages_ms).map(([k, v]) => `\n  ${k.padEnd(40)} ${String(v.mean_ms).padStart(8)} ms  n=${v.count}`).join('') || ' n/a'}`,
     `peak lag         ${kv(r.peak_consumer_lag, ' msgs')}`,
-    `peak RSS         ${kv(r.peak_rss_mib, ' MiB')}`,
+    `peak RSS         ${Object.keys(r.peak_rss_mib).length > 0 ? kv(r.peak_rss_mib, ' MiB') : 'n/a (sampled for spawned services only)'}`,
     `CPU (% of a core over ${r.cpu.window_s} s) ${kv(r.cpu.pct_of_one_core, '%')}; machine ${r.cpu.machine_busy_pct}% busy`,
     pg
       ? `pg_bound_tps     ${r.pg_bound_tps} (pgbench ${pg.variant}, -c ${pg.clients} -j ${pg.threads}, ${pg.seconds} s, avg ${pg.latency_avg_ms} ms; accepted_per_s is ${Math.round((100 * r.accepted_per_s) / Math.max(1, pg.tps))}% of it)`
