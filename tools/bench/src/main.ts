@@ -165,6 +165,9 @@ async function bench(sys: System): Promise<Report> {
   const cpuSeconds: Record<string, number> = {};
   for (const [name, after] of cpuAfter) cpuSeconds[name] = round(after - (cpuBefore.get(name) ?? 0), 1);
   cpuSeconds.bench = round((benchCpu.user + benchCpu.system) / 1e6, 1);
+  // Whatever else kept the machine busy (another workload would distort the figures).
+  const accounted = Object.values(cpuSeconds).reduce((sum, v) => sum + v, 0);
+  cpuSeconds.other = round(Math.max(0, machineAfter.busy - machineBefore.busy - accounted), 1);
 
   const stageTimes = stages(await scrapeAll(sys.metricsUrls));
   lag.stop();
