@@ -144,6 +144,10 @@ export class InventoryPostgresRepository implements InventoryRepository {
           ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
         [now, limit],
       );
+      // All their product rows locked at once, in product_id order, before any is updated.
+      await client.query('SELECT 1 FROM products WHERE product_id = ANY($1::uuid[]) ORDER BY product_id FOR UPDATE', [
+        rows.flatMap((row) => row.lines.map((l) => l.productId)),
+      ]);
       let count = 0;
       let units = 0;
       for (const row of rows) {
@@ -214,11 +218,13 @@ async function applySettlement(client: pg.PoolClient, topic: string, r: Reservat
       s.stock === 'sell'
         ? 'reserved = p.reserved - w.qty, sold = p.sold + w.qty'
         : 'reserved = p.reserved - w.qty, available = p.available + w.qty';
-    const lines = [...r.lines].sort((a, b) => a.productId.localeCompare(b.productId));
+    // Product rows are locked in product_id order, as reserve_order does: no deadlocks between them.
     await client.query(
-      `UPDATE products p SET ${move}, updated_at = now()
-         FROM unnest($1::uuid[], $2::bigint[]) AS w(id, qty) WHERE p.product_id = w.id`,
-      [lines.map((l) => l.productId), lines.map((l) => l.quantity)],
+      `WITH locked AS (SELECT product_id FROM products WHERE product_id = ANY($1::uuid[]) ORDER BY product_id FOR UPDATE)
+       UPDATE products p SET ${move}, updated_at = now()
+         FROM unnest($1::uuid[], $2::bigint[]) AS w(id, qty)
+        WHERE p.product_id = w.id AND p.product_id IN (SELECT product_id FROM locked)`,
+      [r.lines.map((l) => l.productId), r.lines.map((l) => l.quantity)],
     );
   }
   await insertEvents(client, topic, [s.event], correlationId);

@@ -21,9 +21,10 @@ interface Cursor {
 
 /**
  * Orders in MongoDB, one document per order keyed by order_id. Correct on
- * FerretDB too: inserts rely on the unique _id, and the one update is
- * conditional on the order still being PENDING with a single writer per order
- * (the consumer owning its partition), so no transactions are needed.
+ * FerretDB too, with no transactions: inserts rely on the unique _id, and the
+ * one update, to the terminal state, is decided on a read by _id and sets the
+ * whole new state, so a redelivery, or a second consumer during a rebalance,
+ * writes the same document.
  */
 export class OrderMongoRepository implements OrderRepository {
   private readonly orders: Collection<OrderDoc>;
@@ -53,12 +54,16 @@ export class OrderMongoRepository implements OrderRepository {
     if (c.paymentId) set.paymentId = c.paymentId;
     if (c.failureReason) set.failureReason = c.failureReason;
     if (c.failureMessage) set.failureMessage = c.failureMessage;
-    const result = await this.orders
-      .updateOne({ _id: c.orderId, status: 'PENDING' }, { $set: set, $push: { history: completionChange(c) } })
-      .catch(asUnavailable);
-    if (result.matchedCount === 1) return 'completed';
-    const exists = await this.orders.countDocuments({ _id: c.orderId }, { limit: 1 }).catch(asUnavailable);
-    return exists ? 'already_terminal' : 'missing';
+    // By _id alone: FerretDB uses the _id index only for a bare _id filter (with status
+    // in the filter too, it scans the collection). The write sets the whole new state
+    // rather than pushing, so two consumers applying the same event at once (a
+    // rebalance) write the same document: idempotent without an atomic condition.
+    const current = await this.orders.findOne({ _id: c.orderId }, { projection: { status: 1, history: 1 } }).catch(asUnavailable);
+    if (!current) return 'missing';
+    if (current.status !== 'PENDING') return 'already_terminal';
+    const history = [...current.history.filter((h) => h.status === 'PENDING'), completionChange(c)];
+    await this.orders.updateOne({ _id: c.orderId }, { $set: { ...set, history } }).catch(asUnavailable);
+    return 'completed';
   }
 
   async get(orderId: string): Promise<Order | undefined> {
