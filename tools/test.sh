@@ -10,6 +10,8 @@ trap 'rm -f "$log"' EXIT
 bash tools/infra/up.sh
 npx nx run proto:check-generated --output-style=static
 npx nx run-many -t lint typecheck build --output-style=static
+# The gateway's Dockerfile steps replayed without an engine; the built app must start and answer.
+node tools/deploy-check/dockerfile-dryrun.mjs gateway
 npx nx run-many -t test --parallel=2 --output-style=static 2>&1 | tee "$log"
 
 # The crash test kills shared infrastructure (Kafka, FerretDB), so it runs alone, last.
