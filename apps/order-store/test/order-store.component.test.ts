@@ -137,6 +137,8 @@ describe('order-store service', () => {
     });
     expect(order.history.map((h) => h.status)).toEqual([OrderStatus.ORDER_STATUS_PENDING, OrderStatus.ORDER_STATUS_CONFIRMED]);
     expect(await db.collection('orders').countDocuments({ _id: id as never })).toBe(1);
+    // Each event applied once, recorded in the same document write as its effect.
+    expect((await db.collection('orders').findOne({ _id: id as never }))?.eventIds).toEqual([p.eventId, c.eventId]);
   });
 
   it('counts each order once where its state is stored: created, confirmed, failed by reason', async () => {

@@ -4,9 +4,10 @@ import type { OrderRepository } from '../domain/ports.js';
 import { completionChange, type Completion, type ListFilter, type Order } from '../domain/order.js';
 import { asUnavailable } from './mongo.js';
 
-type OrderDoc = Omit<Order, 'orderId'> & { _id: string };
+/** An order as stored: keyed by order_id, with the ids of the events applied to it. */
+type OrderDoc = Omit<Order, 'orderId'> & { _id: string; eventIds: string[] };
 
-const toOrder = ({ _id, ...rest }: OrderDoc): Order => ({ orderId: _id, ...rest });
+const toOrder = ({ _id, eventIds: _applied, ...rest }: OrderDoc): Order => ({ orderId: _id, ...rest });
 
 const INDEXES = [
   { key: { createdAt: -1, _id: -1 }, name: 'newest_first' },
@@ -39,9 +40,9 @@ export class OrderMongoRepository implements OrderRepository {
     for (const { key, name } of INDEXES) await this.orders.createIndex(key, { name });
   }
 
-  async insert({ orderId, ...rest }: Order): Promise<'inserted' | 'exists'> {
+  async insert({ orderId, ...rest }: Order, eventId: string): Promise<'inserted' | 'exists'> {
     try {
-      await this.orders.insertOne({ _id: orderId, ...rest });
+      await this.orders.insertOne({ _id: orderId, ...rest, eventIds: [eventId] });
       return 'inserted';
     } catch (err) {
       if (err instanceof MongoServerError && err.code === 11000) return 'exists';
@@ -49,7 +50,7 @@ export class OrderMongoRepository implements OrderRepository {
     }
   }
 
-  async complete(c: Completion): Promise<'completed' | 'already_terminal' | 'missing'> {
+  async complete(c: Completion): Promise<'completed' | 'duplicate' | 'already_terminal' | 'missing'> {
     const set: Partial<OrderDoc> = { status: c.status, updatedAt: c.at };
     if (c.paymentId) set.paymentId = c.paymentId;
     if (c.failureReason) set.failureReason = c.failureReason;
@@ -58,11 +59,15 @@ export class OrderMongoRepository implements OrderRepository {
     // in the filter too, it scans the collection). The write sets the whole new state
     // rather than pushing, so two consumers applying the same event at once (a
     // rebalance) write the same document: idempotent without an atomic condition.
-    const current = await this.orders.findOne({ _id: c.orderId }, { projection: { status: 1, history: 1 } }).catch(asUnavailable);
+    const current = await this.orders
+      .findOne({ _id: c.orderId }, { projection: { status: 1, history: 1, eventIds: 1 } })
+      .catch(asUnavailable);
     if (!current) return 'missing';
+    if (current.eventIds?.includes(c.eventId)) return 'duplicate';
     if (current.status !== 'PENDING') return 'already_terminal';
     const history = [...current.history.filter((h) => h.status === 'PENDING'), completionChange(c)];
-    await this.orders.updateOne({ _id: c.orderId }, { $set: { ...set, history } }).catch(asUnavailable);
+    const eventIds = [...(current.eventIds ?? []), c.eventId];
+    await this.orders.updateOne({ _id: c.orderId }, { $set: { ...set, history, eventIds } }).catch(asUnavailable);
     return 'completed';
   }
 

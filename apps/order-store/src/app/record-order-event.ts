@@ -11,7 +11,7 @@ export type OrderEventInput = { type: 'placed'; placed: Placed } | { type: 'comp
  */
 export async function recordOrderEvent(repo: OrderRepository, changes: OrderChanges, e: OrderEventInput) {
   const result =
-    e.type === 'placed' ? await repo.insert(placedOrder(e.placed)) : await repo.complete(e.completion);
+    e.type === 'placed' ? await repo.insert(placedOrder(e.placed), e.placed.eventId) : await repo.complete(e.completion);
   if (result === 'missing') {
     // Events of one order arrive in order, so its OrderPlaced is stored first;
     // retry in case it is being stored right now, then dead-letter.

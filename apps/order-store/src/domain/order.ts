@@ -33,6 +33,8 @@ export interface Order {
 }
 
 export interface Placed {
+  /** The OrderPlaced event's id. */
+  eventId: string;
   orderId: string;
   customer: { userId: string; email: string };
   lines: Omit<OrderItem, 'lineTotal'>[];
@@ -43,6 +45,8 @@ export interface Placed {
 
 /** The end of an order: confirmed with its payment, or failed with a reason. */
 export interface Completion {
+  /** The OrderConfirmed or OrderFailed event's id. */
+  eventId: string;
   orderId: string;
   status: Exclude<OrderStatus, 'PENDING'>;
   paymentId?: string;

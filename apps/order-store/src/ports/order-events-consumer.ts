@@ -42,17 +42,19 @@ function toInput(e: events.v1.OrderEvent): OrderEventInput {
     });
     return {
       type: 'placed',
-      placed: { orderId: e.orderId, customer: p.customer, lines, total: p.total, createdAt: p.createdAt ?? at, at },
+      placed: { eventId: e.eventId, orderId: e.orderId, customer: p.customer, lines, total: p.total, createdAt: p.createdAt ?? at, at },
     };
   }
   if (e.orderConfirmed) {
-    return { type: 'completed', completion: { orderId: e.orderId, status: 'CONFIRMED', paymentId: e.orderConfirmed.paymentId, at } };
+    const confirmed = { eventId: e.eventId, orderId: e.orderId, status: 'CONFIRMED' as const, paymentId: e.orderConfirmed.paymentId, at };
+    return { type: 'completed', completion: confirmed };
   }
   if (e.orderFailed) {
     const f = e.orderFailed;
     return {
       type: 'completed',
       completion: {
+        eventId: e.eventId,
         orderId: e.orderId,
         status: 'FAILED',
         paymentId: f.paymentId || undefined,
