@@ -12,6 +12,7 @@ const { OrderStatus } = orders.v1;
 let sys: System;
 beforeAll(async () => {
   sys = await startSystem({ instances: 2, env: { PAYMENT_FAILURE_RATE: '0.3' } });
+  await sys.consumersSettled(); // both instances of each service own partitions before any order
 }, 180_000);
 afterAll(() => sys?.stop());
 

@@ -137,6 +137,18 @@ export async function startSystem({ env = {}, instances = 1 }: SystemOptions = {
     ports,
     kafka,
     topicPrefix: topics.prefix,
+    /** Resolves once every consumer group has all its instances as members and is Stable. */
+    consumersSettled: () =>
+      eventually(
+        async () => {
+          for (const app of ['inventory', 'payment', 'order-store']) {
+            const { state, members } = await kafka.describeGroup(`${app}-${group}`);
+            if (state !== 'Stable' || members !== instances) return false;
+          }
+          return true;
+        },
+        { timeoutMs: 60_000, intervalMs: 250, what: 'consumer groups to settle' },
+      ),
     dbName: db.name,
     mongoDbName: mongoDb.name,
     names: [...procsSpec.keys()],

@@ -144,6 +144,18 @@ export class KafkaClient {
     }
   }
 
+  /** A consumer group's state ('Stable' once a rebalance is over) and how many members it has. */
+  async describeGroup(groupId: string): Promise<{ state: string; members: number }> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const { groups } = await admin.describeGroups([groupId]);
+      return { state: groups[0]?.state ?? 'Unknown', members: groups[0]?.members.length ?? 0 };
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
   async partitionCount(topic: string): Promise<number> {
     const admin = this.kafka.admin();
     await admin.connect();
