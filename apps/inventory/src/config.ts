@@ -1,4 +1,4 @@
-import { common, kafka, int, parseConfig, port, str } from '@order-system/config';
+import { common, int, kafka, parseConfig, port, postgres, str } from '@order-system/config';
 
 export function loadConfig(env: Record<string, string | undefined> = process.env) {
   return parseConfig(env, {
@@ -6,11 +6,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...kafka,
     grpcPort: port('GRPC_PORT', 50052),
     httpPort: port('HTTP_PORT', 8082),
-    postgresHost: str('POSTGRES_HOST', 'localhost'),
-    postgresPort: port('POSTGRES_PORT', 5432),
-    postgresUser: str('POSTGRES_USER', 'postgres'),
-    postgresPassword: str('POSTGRES_PASSWORD', 'postgres123'),
-    postgresDb: str('POSTGRES_DB', 'ecommerce_inventory'),
+    ...postgres,
     postgresPoolSize: int('POSTGRES_POOL_SIZE', 20, 1, 500),
     reservationTtlMs: int('RESERVATION_TTL_MS', 300_000, 1000),
     kafkaGroupId: str('KAFKA_GROUP_ID', 'inventory'),

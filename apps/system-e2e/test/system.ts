@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { checkHealth, createServiceClient } from '@order-system/grpc';
 import { KafkaClient } from '@order-system/kafka';
@@ -9,6 +8,7 @@ import {
   createTestDatabase,
   createTestMongoDb,
   eventually,
+  freePort,
   runId,
   tcpProxy,
   testConfig,
@@ -22,14 +22,6 @@ import pg from 'pg';
 const root = path.resolve(import.meta.dirname, '../../..');
 export const APPS = ['inventory', 'payment', 'order-store', 'gateway'] as const;
 export type App = (typeof APPS)[number];
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /**
  * The whole system as users run it: the four built services as separate

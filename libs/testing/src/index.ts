@@ -7,6 +7,16 @@ import { testConfig, type TestConfig } from './config.js';
 
 export { testConfig, type TestConfig };
 
+/** A TCP port free on loopback right now, for a server a test (or the bench) starts. */
+export async function freePort(): Promise<number> {
+  const net = await import('node:net');
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as import('node:net').AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
 /** A short random id that names what one test run creates. */
 export const runId = () => randomBytes(4).toString('hex');
 

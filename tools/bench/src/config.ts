@@ -1,4 +1,4 @@
-import { int, list, num, parseConfig, port, str } from '@order-system/config';
+import { int, list, mongodb, num, parseConfig, postgres, str } from '@order-system/config';
 
 /**
  * Where the infrastructure is and how to run the services: the services' own
@@ -6,15 +6,9 @@ import { int, list, num, parseConfig, port, str } from '@order-system/config';
  */
 export function benchConfig(env: Record<string, string | undefined> = process.env) {
   return parseConfig(env, {
-    postgresHost: str('POSTGRES_HOST', 'localhost'),
-    postgresPort: port('POSTGRES_PORT', 5432),
-    postgresUser: str('POSTGRES_USER', 'postgres'),
-    postgresPassword: str('POSTGRES_PASSWORD', 'postgres123'),
-    /** The database of an external system (--target external). */
-    postgresDb: str('POSTGRES_DB', 'ecommerce_inventory'),
-    mongodbUri: str('MONGODB_URI', 'mongodb://localhost:27017/?retryWrites=false'),
-    /** The Mongo database of an external system (--target external). */
-    mongodbDb: str('MONGODB_DB', 'ecommerce_orders'),
+    /** POSTGRES_DB and MONGODB_DB name the databases of an external system (--target external). */
+    ...postgres,
+    ...mongodb,
     kafkaBrokers: list('KAFKA_BROKERS', ['localhost:9092']),
     /** Where an external system answers (--target external). */
     gatewayAddr: str('GATEWAY_ADDR', 'localhost:50051'),

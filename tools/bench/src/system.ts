@@ -1,11 +1,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { checkHealth } from '@order-system/grpc';
 import { KafkaClient } from '@order-system/kafka';
 import { createLogger } from '@order-system/logger';
+import { freePort } from '@order-system/testing';
 import { MongoClient, type Db } from 'mongodb';
 import pg from 'pg';
 import { inheritedEnv, type BenchConfig } from './config.js';
@@ -36,14 +36,6 @@ export function buildInfo(): { commit: string; uncommitted_changes: boolean; bun
     uncommitted_changes: git('status', '--porcelain', '--', 'apps', 'libs') !== '',
     bundles_built_at: Object.fromEntries(APPS.filter((app) => existsSync(bundleOf(app))).map((app) => [app, statSync(bundleOf(app)).mtime.toISOString()])),
   };
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** The system under load: where it answers, its stores, and how to stop what the bench started. */

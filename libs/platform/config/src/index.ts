@@ -86,6 +86,21 @@ export const common = {
   otelEnabled: bool('OTEL_ENABLED', false),
 };
 
+/** Where PostgreSQL is (inventory's database), with local development defaults. */
+export const postgres = {
+  postgresHost: str('POSTGRES_HOST', 'localhost'),
+  postgresPort: port('POSTGRES_PORT', 5432),
+  postgresUser: str('POSTGRES_USER', 'postgres'),
+  postgresPassword: str('POSTGRES_PASSWORD', 'postgres123'),
+  postgresDb: str('POSTGRES_DB', 'ecommerce_inventory'),
+};
+
+/** Where the MongoDB-protocol store is (order-store's database). */
+export const mongodb = {
+  mongodbUri: str('MONGODB_URI', 'mongodb://localhost:27017/?retryWrites=false'),
+  mongodbDb: str('MONGODB_DB', 'ecommerce_orders'),
+};
+
 /** Variables of every service that uses Kafka. */
 export const kafka = {
   kafkaBrokers: list('KAFKA_BROKERS', ['localhost:9092']),
