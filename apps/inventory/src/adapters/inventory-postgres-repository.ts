@@ -227,15 +227,15 @@ async function applySettlement(client: pg.PoolClient, topic: string, r: Reservat
       [r.lines.map((l) => l.productId), r.lines.map((l) => l.quantity)],
     );
   }
-  await insertEvents(client, topic, [s.event], correlationId);
+  await insertEvent(client, topic, s.event, correlationId);
 }
 
-async function insertEvents(client: pg.PoolClient, topic: string, events: InventoryEvent[], correlationId: string) {
-  const encoded = events.map((e) => encodeEvent(e, topic, correlationId));
+/** The event into the outbox, in the caller's transaction; NOTIFY wakes the relay on commit. */
+async function insertEvent(client: pg.PoolClient, topic: string, event: InventoryEvent, correlationId: string) {
+  const e = encodeEvent(event, topic, correlationId);
   await client.query(
-    `INSERT INTO outbox (topic, key, payload, headers)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::jsonb[])`,
-    [encoded.map((e) => e.topic), encoded.map((e) => e.key), encoded.map((e) => e.payload), encoded.map((e) => JSON.stringify(e.headers))],
+    'INSERT INTO outbox (topic, key, payload, headers) VALUES ($1, $2, $3, $4)',
+    [e.topic, e.key, e.payload, JSON.stringify(e.headers)],
   );
   await client.query("SELECT pg_notify('outbox', '')");
 }

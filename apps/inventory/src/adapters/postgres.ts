@@ -71,7 +71,7 @@ export async function migrate(pool: pg.Pool, log: Logger): Promise<void> {
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03']);
 
 /** True when the error says PostgreSQL cannot be reached, rather than that a statement failed. */
-export function isConnectionError(err: unknown): boolean {
+function isConnectionError(err: unknown): boolean {
   const e = err as { code?: string; message?: string };
   return (
     (e.code !== undefined && (CONNECTION_CODES.has(e.code) || e.code.startsWith('08'))) ||

@@ -1,6 +1,6 @@
 import type { Money } from '@order-system/money';
 import type { Product, Reservation } from './reservation.js';
-import type { InventoryEvent, Settlement, StockMove } from './settlement.js';
+import type { Settlement, StockMove } from './settlement.js';
 
 export type ReserveOutcome =
   | { outcome: 'reserved' }
@@ -54,4 +54,3 @@ export interface InventoryRepository {
   listProducts(pageSize: number, pageToken: string): Promise<Page<Product>>;
 }
 
-export type { InventoryEvent };
