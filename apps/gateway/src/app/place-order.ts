@@ -20,5 +20,5 @@ export async function placeOrder(deps: Deps, req: orders.v1.CreateOrderRequest, 
   const { order, created } = await deps.inventory.reserveStock({ order: req }, opts);
   if (!order) throw new Error('inventory answered without an order');
   if (created) return { order, created };
-  return { order: await getOrder(deps, req.orderId, opts).catch(() => order), created };
+  return { order: await getOrder(deps, req.orderId, opts, order).catch(() => order), created };
 }
