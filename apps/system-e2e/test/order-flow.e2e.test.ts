@@ -360,6 +360,23 @@ describe('reads', () => {
     const times = list.map((o) => o.createdAt!.getTime());
     expect(times).toEqual([...times].sort((a, b) => b - a));
   });
+
+  it('an order inventory has settled never reads as PENDING while order-store lags behind', async () => {
+    const req = request([line((await product(5)).productId)]);
+    await sys.orders.createOrder(req);
+    const orders = sys.mongo.collection('orders');
+    const stored = await eventually(() => orders.findOne({ _id: req.orderId as never, status: 'CONFIRMED' }), { what: 'the order in MongoDB' });
+    // order-store as it was between OrderPlaced and OrderConfirmed.
+    await orders.updateOne({ _id: req.orderId as never }, { $set: { status: 'PENDING', history: stored!.history.slice(0, 1) } });
+    try {
+      expect((await sys.orders.getOrder({ orderId: req.orderId })).order!.status).toBe(OrderStatus.ORDER_STATUS_CONFIRMED);
+      expect((await connect('GetOrder', { orderId: req.orderId })).body).toMatchObject({ order: { status: 'ORDER_STATUS_CONFIRMED' } });
+      const replay = await sys.orders.createOrder(req);
+      expect(replay.order!.status).toBe(OrderStatus.ORDER_STATUS_CONFIRMED);
+    } finally {
+      await orders.replaceOne({ _id: req.orderId as never }, stored!);
+    }
+  });
 });
 
 describe('Connect binary and gRPC-Web on the HTTP/1.1 listener', () => {
