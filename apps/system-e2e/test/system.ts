@@ -105,10 +105,16 @@ export async function startSystem({ env = {}, instances = 1 }: SystemOptions = {
     child.stdout!.pipe(out);
     child.stderr!.pipe(out);
     procs.set(name, child);
-    await eventually(async () => child.exitCode === null && (await checkHealth(`127.0.0.1:${port}`, 500)) === 'SERVING', {
+    const exited = new Promise<never>((_, reject) =>
+      child.once('exit', (code, signal) => reject(new Error(`${name} exited (${signal ?? code}) before serving; see ${logDir}/${name}.log`))),
+    );
+    const serving = eventually(async () => (await checkHealth(`127.0.0.1:${port}`, 500)) === 'SERVING', {
       timeoutMs: 60_000,
       what: `${name} to serve (logs: ${logDir})`,
     });
+    // Whichever loses the race settles unobserved: a later exit (a test stopping it) is not a failure to start.
+    for (const p of [serving, exited]) p.catch(() => undefined);
+    await Promise.race([serving, exited]);
   };
   /** Stops a process by name with a signal; resolves with how it exited and how long it took. */
   const stopApp = async (name: string, signal: NodeJS.Signals = 'SIGTERM') => {

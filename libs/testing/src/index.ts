@@ -7,14 +7,29 @@ import { testConfig, type TestConfig } from './config.js';
 
 export { testConfig, type TestConfig };
 
-/** A TCP port free on loopback right now, for a server a test (or the bench) starts. */
+const handedOut = new Set<number>();
+
+/**
+ * A TCP port free on loopback right now, for a server a test (or the bench)
+ * starts later. It is drawn from below Linux's ephemeral range (32768-60999):
+ * a port from that range, released until the server binds it, can meanwhile be
+ * taken as the local end of any outgoing connection.
+ */
 export async function freePort(): Promise<number> {
   const net = await import('node:net');
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as import('node:net').AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (handedOut.has(port)) continue;
+    const server = net.createServer();
+    const bound = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (!bound) continue;
+    await new Promise((resolve) => server.close(resolve));
+    handedOut.add(port);
+    return port;
+  }
 }
 
 /** A short random id that names what one test run creates. */
