@@ -96,6 +96,7 @@ fdbpg_up() {
   if [[ -z $(fdbpg_sql -c "SELECT 1 FROM pg_database WHERE datname = 'ferretdb'") ]]; then
     fdbpg_sql -c 'CREATE DATABASE ferretdb' || die "ferretdb-pg: CREATE DATABASE ferretdb failed"
   fi
+  fdbpg_sql -d ferretdb <"$INFRA_HOME/ferretdb-tuning.sql" || die "ferretdb-pg: ferretdb-tuning.sql failed"
 }
 
 fdbpg_sql() { as_pg "$PG_BIN/psql" -X -w -q -A -t -v ON_ERROR_STOP=1 -h "$FDBPG_SOCK" -p "$FDBPG_PORT" -U postgres -d postgres "$@"; }
