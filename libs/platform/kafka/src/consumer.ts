@@ -29,6 +29,16 @@ export interface ConsumerOptions {
    * and uncommitted, for a later delivery.
    */
   handle(message: IncomingMessage): Promise<void | 'hold'>;
+  /**
+   * Applies a run of consecutive messages of one partition at once (one
+   * transaction, one produce request), in order, with the same effect as
+   * `handle` on each in turn. If it throws, the run is applied again one
+   * message at a time with `handle`, so a bad message is retried or
+   * dead-lettered alone. Optional; runs hold at most `maxBatchSize` messages.
+   */
+  handleBatch?(messages: IncomingMessage[]): Promise<void>;
+  /** Default 200. */
+  maxBatchSize?: number;
   /** Opens the producer used for the dead-letter topic. */
   deadLetterProducer(): Promise<Producer>;
   maxAttempts?: number;
@@ -125,17 +135,44 @@ export class Consumer {
 
   private async eachBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload) {
     const lag = (nextOffset: string) => this.metrics?.lag(batch.partition, Number(batch.highWatermark) - Number(nextOffset));
-    if (batch.messages[0]) lag(batch.messages[0].offset);
-    for (const message of batch.messages) {
-      if (!isRunning() || isStale() || this.stopping) break;
-      const incoming = toIncoming(batch.topic, batch.partition, message);
-      const done = await this.inContext(incoming, () => this.process(incoming, heartbeat));
-      if (!done) break;
-      resolveOffset(message.offset);
-      lag(String(Number(message.offset) + 1));
+    const proceed = () => isRunning() && !isStale() && !this.stopping;
+    const applied = async (offset: string) => {
+      resolveOffset(offset);
+      lag(String(Number(offset) + 1));
       await heartbeat();
+    };
+    if (batch.messages[0]) lag(batch.messages[0].offset);
+    const messages = batch.messages.map((m) => toIncoming(batch.topic, batch.partition, m));
+    const runSize = this.opts.handleBatch ? (this.opts.maxBatchSize ?? 200) : 1;
+    for (let i = 0; i < messages.length && proceed(); i += runSize) {
+      const run = messages.slice(i, i + runSize);
+      if (run.length > 1 && (await this.processRun(run))) {
+        await applied(run.at(-1)!.offset);
+        continue;
+      }
+      for (const message of run) {
+        if (!proceed()) break;
+        const done = await this.inContext(message, () => this.process(message, heartbeat));
+        if (!done) break;
+        await applied(message.offset);
+      }
     }
     await commitOffsetsIfNecessary();
+  }
+
+  /** True if handleBatch applied the whole run; false to apply it one message at a time. */
+  private async processRun(run: IncomingMessage[]): Promise<boolean> {
+    const attemptDone = this.metrics?.attempt(run.length);
+    try {
+      await this.opts.handleBatch!(run);
+      attemptDone?.('ok');
+      return true;
+    } catch (err) {
+      attemptDone?.('retry');
+      const { partition, offset } = run[0]!;
+      this.log.warn({ partition, offset, messages: run.length, err }, 'batch failed, applying its messages one at a time');
+      return false;
+    }
   }
 
   /**

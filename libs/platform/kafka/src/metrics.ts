@@ -6,7 +6,7 @@ export type Outcome = 'ok' | 'retry' | 'dead_lettered';
 export function consumerMetrics(registry: MetricsRegistry, topic: string, group: string) {
   const duration = histogram(registry, {
     name: 'kafka_consume_duration_seconds',
-    help: 'Time the handler took on one attempt at a message, by outcome: ok, retry (failed, retried) or dead_lettered.',
+    help: 'Time the handler took on one attempt at a message (its share of a batch), by outcome: ok, retry (failed, retried) or dead_lettered.',
     labelNames: ['topic', 'group', 'outcome'],
   });
   const lag = gauge(registry, {
@@ -21,10 +21,16 @@ export function consumerMetrics(registry: MetricsRegistry, topic: string, group:
   });
   const partitions = new Set<number>();
   return {
-    /** Starts timing one attempt; call the result with its outcome. */
-    attempt(): (outcome: Outcome) => void {
-      const end = duration.startTimer();
-      return (outcome) => end({ topic, group, outcome });
+    /**
+     * Starts timing one attempt at `messages` messages (a batch); call the
+     * result with its outcome. Each message is recorded with its share of the time.
+     */
+    attempt(messages = 1): (outcome: Outcome) => void {
+      const start = performance.now();
+      return (outcome) => {
+        const share = (performance.now() - start) / 1000 / messages;
+        for (let i = 0; i < messages; i++) duration.observe({ topic, group, outcome }, share);
+      };
     },
     lag(partition: number, messages: number) {
       partitions.add(partition);

@@ -160,6 +160,41 @@ describe('kafka lib against a real broker', () => {
     expect(value(`kafka_consumer_lag{topic="${topic}",partition="0",group="${groupId}"}`)).toBe(0);
   });
 
+  it('applies runs of a partition with handleBatch, in order, and one at a time around a message that breaks a run', async () => {
+    const topic = `${run.prefix}batches`;
+    await kafka.ensureTopics([{ topic, partitions: 1 }, { topic: deadLetterTopic(topic), partitions: 1 }]);
+    const applied: string[] = [];
+    const runs: number[] = [];
+    const dead: IncomingMessage[] = [];
+    const value = (m: IncomingMessage) => m.value!.toString();
+    const consumer = kafka.consumer({
+      groupId: `g-${randomUUID()}`,
+      topic,
+      maxAttempts: 2,
+      retryDelayMs: 20,
+      maxBatchSize: 25,
+      handle: async (m) => {
+        if (value(m) === 'poison') throw invalid('poison');
+        applied.push(value(m));
+      },
+      handleBatch: async (ms) => {
+        if (ms.some((m) => value(m) === 'poison')) throw new Error('a run with poison in it');
+        runs.push(ms.length);
+        applied.push(...ms.map(value));
+      },
+    });
+    consumers.push(consumer);
+    await consume(deadLetterTopic(topic), async (m) => void dead.push(m));
+    const sent = Array.from({ length: 60 }, (_, i) => (i === 30 ? 'poison' : `m${i}`));
+    await producer.send(topic, sent.map((v) => ({ key: 'k', value: Buffer.from(v) })));
+    await consumer.start();
+    await eventually(() => applied.length >= 59 && dead.length === 1, { what: 'all messages applied or dead-lettered' });
+    expect(applied).toEqual(sent.filter((v) => v !== 'poison'));
+    expect(Math.max(...runs)).toBeGreaterThan(1); // fetched together, applied as runs
+    expect(Math.max(...runs)).toBeLessThanOrEqual(25);
+    expect(dead.map(value)).toEqual(['poison']);
+  });
+
   it('commits only what was processed: a restarted consumer group loses nothing', async () => {
     const topic = `${run.prefix}restart`;
     await kafka.ensureTopics([{ topic, partitions: 3 }, { topic: deadLetterTopic(topic), partitions: 1 }]);
