@@ -26,7 +26,7 @@ export function buildService(config: Config, { pool, kafka, producer, log, metri
   const consumer = kafka.consumer({
     groupId: config.kafkaGroupId,
     topic: topics.paymentEvents,
-    handle: paymentEventsHandler(repo, log, metrics),
+    ...paymentEventsHandler(repo, log, metrics),
     metrics,
   });
   const expired = counter(metrics, { name: 'inventory_reservations_expired_total', help: 'Reservations released because no payment result came in time.' });

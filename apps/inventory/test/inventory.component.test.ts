@@ -3,6 +3,7 @@ import { isAppError } from '@order-system/errors';
 import { orders } from '@order-system/proto';
 import { eventually } from '@order-system/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { settlePayments } from '../src/app/settle-payment.js';
 import { startInventory, stockOf, type Inventory } from './harness.js';
 
 let inv: Inventory;
@@ -146,6 +147,42 @@ describe('inventory service', () => {
     const metrics = await inv.metrics.metrics();
     expect(metrics).toMatch(/^stock_released_units_total [1-9]\d*$/m);
     expect(metrics).toMatch(/^stock_reserved_units_total [1-9]\d*$/m);
+  });
+
+  it('settles a batch of payment results in one transaction as if one at a time, and none of a batch naming an unknown order', async () => {
+    const [a, b] = [await product(100), await product(100)];
+    const ids = await Promise.all(
+      Array.from({ length: 20 }, async (_, i) => {
+        // Two-line orders naming the products in both orders: the batch locks them in one order.
+        const lines = i % 2 ? [{ productId: a.productId, quantity: 1 }, { productId: b.productId, quantity: 2 }] : [{ productId: b.productId, quantity: 2 }, { productId: a.productId, quantity: 1 }];
+        const req = order(lines);
+        await inv.client.reserveStock(req);
+        return req.order.orderId;
+      }),
+    );
+    const result = (orderId: string, approved: boolean, eventId = randomUUID()) => ({
+      eventId,
+      correlationId: `c-${orderId}`,
+      payment: { orderId, paymentId: `pay-${orderId}`, approved, declineMessage: approved ? '' : 'declined in test' },
+    });
+    const unknown = await failure(settlePayments(inv.repo, [result(ids[0]!, true), result('ORD-never-reserved', true)]));
+    expect(isAppError(unknown, 'invalid')).toBe(true);
+    expect(unknown.message).toContain('ORD-never-reserved');
+    expect(await stockOf(inv.db, a.productId)).toMatchObject({ reserved: 20, sold: 0 });
+
+    // Orders 0-9 approved, 10-19 declined; two batches at once, over the same products, in opposite orders.
+    const first = ids.slice(0, 10).map((id) => result(id, true));
+    const second = ids.slice(10).reverse().map((id) => result(id, false));
+    const [one, two] = await Promise.all([
+      settlePayments(inv.repo, [...first, first[0]!, result(ids[0]!, false)]), // a redelivery, then a contradicting result
+      settlePayments(inv.repo, second),
+    ]);
+    expect(one.map((o) => o.result)).toEqual([...Array(10).fill('settled'), 'duplicate', 'unchanged']);
+    expect(two.map((o) => [o.result, o.move])).toEqual(Array(10).fill(['settled', 'release']));
+    expect(await stockOf(inv.db, a.productId)).toMatchObject({ available: 90, reserved: 0, sold: 10 });
+    expect(await stockOf(inv.db, b.productId)).toMatchObject({ available: 80, reserved: 0, sold: 20 });
+    await eventually(() => ids.every((id) => inv.published.some((e) => e.orderId === id && (e.orderConfirmed || e.orderFailed))), { what: 'an outcome per order' });
+    expect(inv.published.filter((e) => ids.includes(e.orderId) && (e.orderConfirmed || e.orderFailed))).toHaveLength(20);
   });
 
   it('answers UNAVAILABLE while PostgreSQL is down, with nothing half-done, and recovers', async () => {

@@ -1,8 +1,8 @@
-import { alreadyExists } from '@order-system/errors';
+import { alreadyExists, invalid } from '@order-system/errors';
 import type pg from 'pg';
-import type { InventoryRepository, Page, ProductInput, ReserveOutcome, SettleOutcome } from '../domain/ports.js';
+import type { InventoryRepository, Page, ProductInput, ReserveOutcome, SettleOutcome, SettleRequest } from '../domain/ports.js';
 import type { OrderLine, Product, Reservation } from '../domain/reservation.js';
-import type { InventoryEvent, Settlement } from '../domain/settlement.js';
+import { afterSettlement, type Settlement } from '../domain/settlement.js';
 import { asUnavailable, inTransaction } from './postgres.js';
 import { encodeEvent } from './event-encoding.js';
 
@@ -110,58 +110,54 @@ export class InventoryPostgresRepository implements InventoryRepository {
       : { outcome: row.outcome };
   }
 
-  async settle(
-    eventId: string,
-    orderId: string,
-    correlationId: string,
-    decide: (r: Reservation) => Settlement | undefined,
-  ): Promise<SettleOutcome> {
-    const outcome = await inTransaction(this.pool, async (client): Promise<SettleOutcome> => {
-      const fresh = await client.query(
-        'INSERT INTO processed_events (event_id) VALUES ($1) ON CONFLICT DO NOTHING',
-        [eventId],
-      );
-      if (fresh.rowCount === 0) return { result: 'duplicate', units: 0 };
+  async settle(requests: SettleRequest[]): Promise<SettleOutcome[]> {
+    const outcomes = await inTransaction(this.pool, async (client) => {
       const { rows } = await client.query<ReservationRow>(
-        'SELECT * FROM reservations WHERE order_id = $1 FOR UPDATE',
-        [orderId],
+        'SELECT * FROM reservations WHERE order_id = ANY($1) ORDER BY order_id FOR UPDATE',
+        [requests.map((r) => r.orderId)],
       );
-      if (!rows[0]) return { result: 'unknown_order', units: 0 };
-      const reservation = toReservation(rows[0]);
-      const settlement = decide(reservation);
-      if (!settlement) return { result: 'unchanged', units: 0 };
-      await applySettlement(client, this.orderEventsTopic, reservation, settlement, correlationId);
-      return { result: 'settled', move: settlement.stock, units: unitsOf(reservation) };
+      const current = new Map(rows.map((row) => [row.order_id, toReservation(row)]));
+      const unknown = requests.find((r) => !current.has(r.orderId));
+      if (unknown) throw invalid(`payment for unknown order ${unknown.orderId}`);
+      const { rows: fresh } = await client.query<{ event_id: string }>(
+        'INSERT INTO processed_events (event_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING RETURNING event_id',
+        [requests.map((r) => r.eventId)],
+      );
+      const unseen = new Set(fresh.map((row) => row.event_id));
+      // Decided in turn, each on the reservation as the results before it left it.
+      const changes: Change[] = [];
+      const settled = requests.map(({ eventId, orderId, correlationId, decide }): SettleOutcome => {
+        if (!unseen.delete(eventId)) return { result: 'duplicate', units: 0 };
+        const reservation = current.get(orderId)!;
+        const settlement = decide(reservation);
+        if (!settlement) return { result: 'unchanged', units: 0 };
+        changes.push({ reservation, settlement, correlationId });
+        current.set(orderId, afterSettlement(reservation, settlement, new Date()));
+        return { result: 'settled', move: settlement.stock, units: unitsOf(reservation) };
+      });
+      await applySettlements(client, this.orderEventsTopic, changes);
+      return settled;
     });
-    if (outcome.result === 'settled') this.onOutboxWrite();
-    return outcome;
+    if (outcomes.some((o) => o.result === 'settled')) this.onOutboxWrite();
+    return outcomes;
   }
 
   async expireDue(now: Date, limit: number, decide: (r: Reservation) => Settlement | undefined) {
-    const expired = await inTransaction(this.pool, async (client) => {
+    const changes = await inTransaction(this.pool, async (client) => {
       const { rows } = await client.query<ReservationRow>(
         `SELECT * FROM reservations WHERE status = 'RESERVED' AND expires_at <= $1
           ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
         [now, limit],
       );
-      // All their product rows locked at once, in product_id order, before any is updated.
-      await client.query('SELECT 1 FROM products WHERE product_id = ANY($1::uuid[]) ORDER BY product_id FOR UPDATE', [
-        rows.flatMap((row) => row.lines.map((l) => l.productId)),
-      ]);
-      let count = 0;
-      let units = 0;
-      for (const row of rows) {
-        const reservation = toReservation(row);
+      const expiring = rows.map(toReservation).flatMap((reservation): Change[] => {
         const settlement = decide(reservation);
-        if (!settlement) continue;
-        await applySettlement(client, this.orderEventsTopic, reservation, settlement, `expiry:${row.order_id}`);
-        count++;
-        units += unitsOf(reservation);
-      }
-      return { count, units };
+        return settlement ? [{ reservation, settlement, correlationId: `expiry:${reservation.orderId}` }] : [];
+      });
+      await applySettlements(client, this.orderEventsTopic, expiring);
+      return expiring;
     });
-    if (expired.count > 0) this.onOutboxWrite();
-    return expired;
+    if (changes.length > 0) this.onOutboxWrite();
+    return { count: changes.length, units: changes.reduce((n, c) => n + unitsOf(c.reservation), 0) };
   }
 
   async upsertProduct(p: ProductInput): Promise<Product> {
@@ -207,37 +203,69 @@ export class InventoryPostgresRepository implements InventoryRepository {
   }
 }
 
-async function applySettlement(client: pg.PoolClient, topic: string, r: Reservation, s: Settlement, correlationId: string) {
-  await client.query(
-    `UPDATE reservations SET status = $2, payment_id = $3, failure_reason = $4, failure_message = $5, updated_at = now()
-      WHERE order_id = $1`,
-    [r.orderId, s.status, s.paymentId ?? null, s.failureReason ?? null, s.failureMessage ?? null],
-  );
-  if (s.stock !== 'none') {
-    const move =
-      s.stock === 'sell'
-        ? 'reserved = p.reserved - w.qty, sold = p.sold + w.qty'
-        : 'reserved = p.reserved - w.qty, available = p.available + w.qty';
-    // Product rows are locked in product_id order, as reserve_order does: no deadlocks between them.
-    await client.query(
-      `WITH locked AS (SELECT product_id FROM products WHERE product_id = ANY($1::uuid[]) ORDER BY product_id FOR UPDATE)
-       UPDATE products p SET ${move}, updated_at = now()
-         FROM unnest($1::uuid[], $2::bigint[]) AS w(id, qty)
-        WHERE p.product_id = w.id AND p.product_id IN (SELECT product_id FROM locked)`,
-      [r.lines.map((l) => l.productId), r.lines.map((l) => l.quantity)],
-    );
-  }
-  await insertEvent(client, topic, s.event, correlationId);
+/** A reservation's settlement, to apply. */
+interface Change {
+  reservation: Reservation;
+  settlement: Settlement;
+  correlationId: string;
 }
 
-/** The event into the outbox, in the caller's transaction; NOTIFY wakes the relay on commit. */
-async function insertEvent(client: pg.PoolClient, topic: string, event: InventoryEvent, correlationId: string) {
-  const e = encodeEvent(event, topic, correlationId);
+/**
+ * Applies settlements, in order, in a few statements whatever their number:
+ * each reservation's final state, the products' summed stock moves and one
+ * outbox event per settlement. The caller holds the reservations' locks; the
+ * products are locked here, at once and in product_id order (as reserve_order
+ * does), and held only to the commit.
+ */
+async function applySettlements(client: pg.PoolClient, topic: string, changes: Change[]) {
+  if (changes.length === 0) return;
+  const final = new Map(changes.map(({ reservation: r, settlement: s }) => [r.orderId, s]));
   await client.query(
-    'INSERT INTO outbox (topic, key, payload, headers) VALUES ($1, $2, $3, $4)',
-    [e.topic, e.key, e.payload, JSON.stringify(e.headers)],
+    `UPDATE reservations r SET status = s.status, payment_id = s.payment_id, failure_reason = s.failure_reason,
+            failure_message = s.failure_message, updated_at = now()
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
+            AS s(order_id, status, payment_id, failure_reason, failure_message)
+      WHERE r.order_id = s.order_id`,
+    columns([...final].map(([orderId, s]) => [orderId, s.status, s.paymentId ?? null, s.failureReason ?? null, s.failureMessage ?? null])),
   );
-  await client.query("SELECT pg_notify('outbox', '')");
+  const moves = new Map<string, { reserved: number; sold: number; available: number }>();
+  for (const { reservation, settlement } of changes) {
+    if (settlement.stock === 'none') continue;
+    for (const { productId, quantity } of reservation.lines) {
+      const m = moves.get(productId) ?? { reserved: 0, sold: 0, available: 0 };
+      m.reserved -= quantity;
+      if (settlement.stock === 'sell') m.sold += quantity;
+      else m.available += quantity;
+      moves.set(productId, m);
+    }
+  }
+  if (moves.size > 0) {
+    await client.query('SELECT 1 FROM products WHERE product_id = ANY($1::uuid[]) ORDER BY product_id FOR UPDATE', [[...moves.keys()]]);
+    await client.query(
+      `UPDATE products p SET reserved = p.reserved + m.reserved, sold = p.sold + m.sold,
+              available = p.available + m.available, updated_at = now()
+         FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::bigint[]) AS m(product_id, reserved, sold, available)
+        WHERE p.product_id = m.product_id`,
+      columns([...moves].map(([id, m]) => [id, m.reserved, m.sold, m.available])),
+    );
+  }
+  const encoded = changes.map((c) => encodeEvent(c.settlement.event, topic, c.correlationId));
+  // In the order given (ordinality), so the relay publishes them in that order; NOTIFY wakes it on commit.
+  await client.query(
+    `WITH e AS (
+       INSERT INTO outbox (topic, key, payload, headers)
+       SELECT topic, key, payload, headers
+         FROM unnest($1::text[], $2::text[], $3::bytea[], $4::jsonb[]) WITH ORDINALITY AS e(topic, key, payload, headers, n)
+        ORDER BY n
+     )
+     SELECT pg_notify('outbox', '')`,
+    columns(encoded.map((e) => [e.topic, e.key, e.payload, JSON.stringify(e.headers)])),
+  );
+}
+
+/** Rows to the column arrays unnest() takes back apart. */
+function columns(rows: unknown[][]): unknown[][] {
+  return (rows[0] ?? []).map((_, i) => rows.map((row) => row[i]));
 }
 
 const unitsOf = (r: Reservation) => r.lines.reduce((n, l) => n + l.quantity, 0);

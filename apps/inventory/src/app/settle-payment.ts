@@ -1,7 +1,24 @@
 import type { InventoryRepository } from '../domain/ports.js';
 import { settleByPayment, type PaymentResult } from '../domain/settlement.js';
 
-/** Sells or releases an order's reserved stock once its payment result arrives. */
-export function settlePayment(repo: InventoryRepository, eventId: string, payment: PaymentResult, correlationId: string) {
-  return repo.settle(eventId, payment.orderId, correlationId, (r) => settleByPayment(r, payment));
+/** A payment result, from the event that carried it. */
+export interface PaymentSettlement {
+  eventId: string;
+  correlationId: string;
+  payment: PaymentResult;
+}
+
+/**
+ * Sells or releases orders' reserved stock once their payment results arrive:
+ * a batch of results in one transaction, applied in order.
+ */
+export function settlePayments(repo: InventoryRepository, results: PaymentSettlement[]) {
+  return repo.settle(
+    results.map(({ eventId, correlationId, payment }) => ({
+      eventId,
+      orderId: payment.orderId,
+      correlationId,
+      decide: (r) => settleByPayment(r, payment),
+    })),
+  );
 }

@@ -17,9 +17,17 @@ export interface ProductInput {
   stock: number;
 }
 
+/** A payment result (one event) to settle an order's reservation by. */
+export interface SettleRequest {
+  eventId: string;
+  orderId: string;
+  correlationId: string;
+  decide: (r: Reservation) => Settlement | undefined;
+}
+
 /** What settling did: its result and, when settled, the stock it moved. */
 export interface SettleOutcome {
-  result: 'settled' | 'unchanged' | 'duplicate' | 'unknown_order';
+  result: 'settled' | 'unchanged' | 'duplicate';
   move?: StockMove;
   units: number;
 }
@@ -38,15 +46,12 @@ export interface InventoryRepository {
    */
   reserve(reservation: Reservation, correlationId: string): Promise<ReserveOutcome>;
   /**
-   * Applies `decide` to the order's reservation once per event id, atomically
-   * with its stock move and event. 'duplicate' if the event was seen before.
+   * Applies each request's `decide` to its order's reservation, in turn, once
+   * per event id, with its stock move and event: all in one transaction.
+   * 'duplicate' for an event seen before. A request for an order with no
+   * reservation is INVALID_ARGUMENT, and none is applied.
    */
-  settle(
-    eventId: string,
-    orderId: string,
-    correlationId: string,
-    decide: (r: Reservation) => Settlement | undefined,
-  ): Promise<SettleOutcome>;
+  settle(requests: SettleRequest[]): Promise<SettleOutcome[]>;
   /** Settles up to `limit` expired reservations; returns how many, and the units released. */
   expireDue(now: Date, limit: number, decide: (r: Reservation) => Settlement | undefined): Promise<{ count: number; units: number }>;
   upsertProduct(input: ProductInput): Promise<Product>;

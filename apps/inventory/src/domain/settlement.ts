@@ -65,6 +65,11 @@ export function settleByPayment(r: Reservation, payment: PaymentResult): Settlem
   };
 }
 
+/** The reservation as a settlement leaves it. */
+export function afterSettlement(r: Reservation, s: Settlement, at: Date): Reservation {
+  return { ...r, status: s.status, paymentId: s.paymentId, failureReason: s.failureReason, failureMessage: s.failureMessage, updatedAt: at };
+}
+
 /** A reservation whose payment result did not arrive in time releases its stock. */
 export function expire(r: Reservation, now: Date): Settlement | undefined {
   if (r.status !== 'RESERVED' || r.expiresAt > now) return undefined;
