@@ -18,7 +18,7 @@ export function buildService(config: Config, { kafka, producer, log, metrics = c
   const consumer = kafka.consumer({
     groupId: config.kafkaGroupId,
     topic: topics.orderEvents,
-    handle: orderEventsHandler(producer, topics.paymentEvents, config.paymentFailureRate, log, metrics),
+    ...orderEventsHandler(producer, topics.paymentEvents, config.paymentFailureRate, log, metrics),
     metrics,
   });
   return {
