@@ -24,7 +24,7 @@ export function buildService(config: Config, { db, kafka, log, metrics = createM
   const consumer = kafka.consumer({
     groupId: config.kafkaGroupId,
     topic: topics.orderEvents,
-    handle: orderEventsHandler(repo, changes, log, metrics),
+    ...orderEventsHandler(repo, changes, log, metrics),
     metrics,
   });
   return {

@@ -1,7 +1,7 @@
 import { invalid } from '@order-system/errors';
-import { MongoServerError, type Collection, type Db, type Filter } from 'mongodb';
+import { MongoBulkWriteError, type Collection, type Db, type Filter } from 'mongodb';
 import type { OrderRepository } from '../domain/ports.js';
-import { completionChange, type Completion, type ListFilter, type Order } from '../domain/order.js';
+import { completionChange, type Completion, type ListFilter, type Order, type Placement } from '../domain/order.js';
 import { asUnavailable } from './mongo.js';
 
 /** An order as stored: keyed by order_id, with the ids of the events applied to it. */
@@ -23,9 +23,10 @@ interface Cursor {
 /**
  * Orders in MongoDB, one document per order keyed by order_id. Correct on
  * FerretDB too, with no transactions: inserts rely on the unique _id, and the
- * one update, to the terminal state, is decided on a read by _id and sets the
- * whole new state, so a redelivery, or a second consumer during a rebalance,
- * writes the same document.
+ * one update, to the terminal state, is conditional on the order being PENDING.
+ * FerretDB applies it as a read then a write, not atomically; two consumers
+ * applying the same event at once (a rebalance) both read the PENDING order and
+ * both write the same result, so it is applied once either way.
  */
 export class OrderMongoRepository implements OrderRepository {
   private readonly orders: Collection<OrderDoc>;
@@ -40,14 +41,18 @@ export class OrderMongoRepository implements OrderRepository {
     for (const { key, name } of INDEXES) await this.orders.createIndex(key, { name });
   }
 
-  async insert({ orderId, ...rest }: Order, eventId: string): Promise<'inserted' | 'exists'> {
+  async insert(placements: Placement[]): Promise<('inserted' | 'exists')[]> {
+    const results = placements.map((): 'inserted' | 'exists' => 'inserted');
+    if (placements.length === 0) return results;
+    const docs = placements.map(({ order: { orderId, ...rest }, eventId }) => ({ _id: orderId, ...rest, eventIds: [eventId] }));
     try {
-      await this.orders.insertOne({ _id: orderId, ...rest, eventIds: [eventId] });
-      return 'inserted';
+      await this.orders.insertMany(docs, { ordered: false });
     } catch (err) {
-      if (err instanceof MongoServerError && err.code === 11000) return 'exists';
-      return asUnavailable(err);
+      const failed = err instanceof MongoBulkWriteError ? [err.writeErrors].flat() : [];
+      if (failed.length === 0 || failed.some((w) => w.code !== 11000)) return asUnavailable(err);
+      for (const w of failed) results[w.index] = 'exists'; // the _id is taken: stored before
     }
+    return results;
   }
 
   async complete(c: Completion): Promise<'completed' | 'duplicate' | 'already_terminal' | 'missing'> {
@@ -55,20 +60,13 @@ export class OrderMongoRepository implements OrderRepository {
     if (c.paymentId) set.paymentId = c.paymentId;
     if (c.failureReason) set.failureReason = c.failureReason;
     if (c.failureMessage) set.failureMessage = c.failureMessage;
-    // By _id alone: FerretDB uses the _id index only for a bare _id filter (with status
-    // in the filter too, it scans the collection). The write sets the whole new state
-    // rather than pushing, so two consumers applying the same event at once (a
-    // rebalance) write the same document: idempotent without an atomic condition.
-    const current = await this.orders
-      .findOne({ _id: c.orderId }, { projection: { status: 1, history: 1, eventIds: 1 } })
+    const { matchedCount } = await this.orders
+      .updateOne({ _id: c.orderId, status: 'PENDING' }, { $set: set, $push: { history: completionChange(c), eventIds: c.eventId } })
       .catch(asUnavailable);
+    if (matchedCount === 1) return 'completed';
+    const current = await this.orders.findOne({ _id: c.orderId }, { projection: { eventIds: 1 } }).catch(asUnavailable);
     if (!current) return 'missing';
-    if (current.eventIds?.includes(c.eventId)) return 'duplicate';
-    if (current.status !== 'PENDING') return 'already_terminal';
-    const history = [...current.history.filter((h) => h.status === 'PENDING'), completionChange(c)];
-    const eventIds = [...(current.eventIds ?? []), c.eventId];
-    await this.orders.updateOne({ _id: c.orderId }, { $set: { ...set, history, eventIds } }).catch(asUnavailable);
-    return 'completed';
+    return current.eventIds.includes(c.eventId) ? 'duplicate' : 'already_terminal';
   }
 
   async get(orderId: string): Promise<Order | undefined> {

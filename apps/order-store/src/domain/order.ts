@@ -43,6 +43,12 @@ export interface Placed {
   at: Date;
 }
 
+/** A new order to store, with the id of the event that placed it. */
+export interface Placement {
+  order: Order;
+  eventId: string;
+}
+
 /** The end of an order: confirmed with its payment, or failed with a reason. */
 export interface Completion {
   /** The OrderConfirmed or OrderFailed event's id. */

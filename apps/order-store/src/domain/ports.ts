@@ -1,11 +1,11 @@
-import type { Completion, ListFilter, Order } from './order.js';
+import type { Completion, ListFilter, Order, Placement } from './order.js';
 
 export interface OrderRepository {
   /**
-   * Stores a new order, recording the id of the event that placed it; 'exists'
-   * when it is already stored (a redelivery).
+   * Stores new orders, each with the id of the event that placed it; 'exists'
+   * for one already stored (a redelivery).
    */
-  insert(order: Order, eventId: string): Promise<'inserted' | 'exists'>;
+  insert(placements: Placement[]): Promise<('inserted' | 'exists')[]>;
   /**
    * Moves a PENDING order to its terminal state, once, recording the event id
    * in the same document write: 'duplicate' for an event already applied.
