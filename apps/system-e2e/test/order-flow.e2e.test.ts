@@ -46,12 +46,14 @@ const request = (items: orders.v1.CreateOrderItem[], paymentToken = 'tok_visa', 
 });
 const line = (productId: string, quantity = 1): orders.v1.CreateOrderItem => ({ productId, sku: '', quantity, expectedUnitPrice: undefined });
 
-/** The order once it reached `status`, read through the gateway. */
+/** The order once it reached `status`, read through the gateway, and once order-store has caught up with it. */
 async function settled(orderId: string, status: orders.v1.OrderStatus) {
+  const storedAs = OrderStatus[status].replace('ORDER_STATUS_', '');
   return eventually(
     async () => {
       const { order } = await sys.orders.getOrder({ orderId });
-      return order?.status === status && order.history.length > 1 ? order : undefined;
+      if (order?.status !== status || order.history.length < 2) return undefined;
+      return (await sys.mongo.collection('orders').findOne({ _id: orderId as never, status: storedAs })) ? order : undefined;
     },
     { timeoutMs: 30_000, what: `order ${orderId} to be ${OrderStatus[status]}` },
   );
@@ -129,8 +131,11 @@ describe('happy path', () => {
     expect(done.paymentId).toMatch(/^pay_/);
     expect(done.history.map((h) => h.status)).toEqual([OrderStatus.ORDER_STATUS_PENDING, OrderStatus.ORDER_STATUS_CONFIRMED]);
     expect(await stockOf(p.productId)).toMatchObject({ available: 7, reserved: 0, sold: 3 });
-    const doc = await sys.mongo.collection('orders').findOne({ _id: req.orderId as never });
-    expect(doc).toMatchObject({ status: 'CONFIRMED', total: usd(75) });
+    // order-store catches up with inventory a moment later, if not already.
+    const doc = await eventually(() => sys.mongo.collection('orders').findOne({ _id: req.orderId as never, status: 'CONFIRMED' }), {
+      what: 'the order CONFIRMED in MongoDB',
+    });
+    expect(doc).toMatchObject({ total: usd(75), history: [{ status: 'PENDING' }, { status: 'CONFIRMED' }] });
   });
 
   it('over Connect JSON, naming products by sku', async () => {
