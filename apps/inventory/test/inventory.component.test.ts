@@ -123,6 +123,24 @@ describe('inventory service', () => {
     expect(await stockOf(inv.db, p.productId)).toMatchObject({ available: 10, reserved: 0 });
   });
 
+  it('prices from its cached catalog only while it is current: a product changed by another instance is read afresh', async () => {
+    const p = await product(10, usd(10));
+    const first = await inv.client.reserveStock(order([{ productId: p.productId, quantity: 1 }])); // cached now
+    expect(first.order!.total).toEqual(usd(10));
+    const elsewhere = (units: number, name: string) =>
+      inv.db.query('UPDATE products SET price_units = $2, name = $3 WHERE product_id = $1', [p.productId, units, name]);
+
+    await elsewhere(12, 'Renamed elsewhere');
+    const repriced = await inv.client.reserveStock(order([{ productId: p.productId, quantity: 1 }]));
+    expect(repriced.order!.total).toEqual(usd(12));
+    expect(repriced.order!.items[0]).toMatchObject({ name: 'Renamed elsewhere', unitPrice: usd(12) });
+
+    await elsewhere(13, 'Renamed again');
+    const seen = await inv.client.reserveStock(order([{ sku: p.sku, quantity: 2, expectedUnitPrice: usd(13) }]));
+    expect(seen.order!.total).toEqual(usd(26));
+    expect(await stockOf(inv.db, p.productId)).toMatchObject({ available: 6, reserved: 4 });
+  });
+
   it('sells on approval and releases on decline, once per event, publishing the outcome', async () => {
     const p = await product(10);
     const sold = order([{ productId: p.productId, quantity: 2 }]);

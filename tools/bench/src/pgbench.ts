@@ -23,8 +23,10 @@ export function reserveScript(products: number, variant: ReserveVariant): string
   const two = products >= 2;
   const ids = two ? `ARRAY[${uuid(':p1')}, ${uuid(':p2')}]` : `ARRAY[${uuid(':p1')}]`;
   const qty = two ? 'ARRAY[1, 1]::bigint[]' : 'ARRAY[1]::bigint[]';
+  // Each line names its product as workload.ts made it: reserve_order (since 004) checks sku, name and price.
+  const sku = (v: string) => `'BENCH-' || lpad(${v}::text, 5, '0')`;
   const line = (v: string) =>
-    `'{"productId": "' || ${uuid(v)} || '", "sku": "BENCH-' || lpad(${v}::text, 5, '0') || '", "name": "Bench product", "unitPrice": {"currencyCode": "USD", "units": 10, "nanos": 990000000}, "quantity": 1}'`;
+    `'{"productId": "' || ${uuid(v)} || '", "sku": "' || ${sku(v)} || '", "name": "Bench product ' || ${sku(v)} || '", "unitPrice": {"currencyCode": "USD", "units": ' || (5 + ${v} % 95) || ', "nanos": 990000000}, "quantity": 1}'`;
   const lines = two ? `'[' || ${line(':p1')} || ', ' || ${line(':p2')} || ']'` : `'[' || ${line(':p1')} || ']'`;
   const header = `\\set id random(1, 2000000000)
 \\set p1 random(1, ${products})

@@ -4,6 +4,7 @@ import type { InventoryRepository, Page, ProductInput, ReserveOutcome, SettleOut
 import type { OrderLine, Product, Reservation } from '../domain/reservation.js';
 import { afterSettlement, type Settlement } from '../domain/settlement.js';
 import { asUnavailable, inTransaction } from './postgres.js';
+import { CatalogCache } from './catalog-cache.js';
 import { encodeEvent } from './event-encoding.js';
 
 const PRODUCT_COLUMNS = 'product_id, sku, name, currency_code, price_units, price_nanos, available';
@@ -62,6 +63,8 @@ const toReservation = (r: ReservationRow): Reservation => ({
 });
 
 export class InventoryPostgresRepository implements InventoryRepository {
+  private readonly catalog = new CatalogCache(10_000);
+
   constructor(
     private readonly pool: pg.Pool,
     /** Where the order events go. */
@@ -77,7 +80,9 @@ export class InventoryPostgresRepository implements InventoryRepository {
     return rows[0] && toReservation(rows[0]);
   }
 
-  async findProducts(ids: string[], skus: string[]): Promise<Product[]> {
+  async findProducts(ids: string[], skus: string[], { fresh = false } = {}): Promise<Product[]> {
+    const cached = fresh ? undefined : this.catalog.find(ids, skus);
+    if (cached) return cached;
     const uuids = ids.filter(isUuid);
     const { rows } = await this.pool
       .query<ProductRow>(`SELECT ${PRODUCT_COLUMNS} FROM products WHERE product_id = ANY($1::uuid[]) OR sku = ANY($2)`, [
@@ -85,14 +90,16 @@ export class InventoryPostgresRepository implements InventoryRepository {
         skus,
       ])
       .catch(asUnavailable);
-    return rows.map(toProduct);
+    const products = rows.map(toProduct);
+    for (const p of products) this.catalog.put(p);
+    return products;
   }
 
-  /** One round trip: reserve_order (migration 003) decides and writes everything atomically. */
+  /** One round trip: reserve_order (migrations 003, 004) checks, decides and writes everything atomically. */
   async reserve(r: Reservation, correlationId: string): Promise<ReserveOutcome> {
     const event = encodeEvent({ type: 'OrderPlaced', reservation: r }, this.orderEventsTopic, correlationId);
     const { rows } = await this.pool
-      .query<{ outcome: 'reserved' | 'exists' | 'short'; product_id: string; requested: string; available: string }>({
+      .query<{ outcome: 'reserved' | 'exists' | 'stale' | 'short'; product_id: string; requested: string; available: string }>({
         name: 'reserve_order',
         text: 'SELECT * FROM reserve_order($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)',
         values: [
@@ -175,7 +182,9 @@ export class InventoryPostgresRepository implements InventoryRepository {
         [p.productId, p.sku, p.name, p.price.currencyCode, p.price.units, p.price.nanos, p.stock],
       )
       .catch(uniqueSkuOrUnavailable);
-    return toProduct(rows[0]!);
+    const product = toProduct(rows[0]!);
+    this.catalog.put(product);
+    return product;
   }
 
   async getProduct(productId: string): Promise<Product | undefined> {

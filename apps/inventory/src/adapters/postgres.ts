@@ -4,12 +4,14 @@ import type { Logger } from 'pino';
 import m001 from '../../migrations/001_inventory.sql';
 import m002 from '../../migrations/002_default_catalog.sql';
 import m003 from '../../migrations/003_reserve_function.sql';
+import m004 from '../../migrations/004_reserve_checks_prices.sql';
 
 /** Numbered migrations, applied in order, each once. */
 const migrations: [version: string, sql: string][] = [
   ['001_inventory', m001],
   ['002_default_catalog', m002],
   ['003_reserve_function', m003],
+  ['004_reserve_checks_prices', m004],
 ];
 
 export interface PostgresOptions {

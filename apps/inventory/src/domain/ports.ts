@@ -6,6 +6,8 @@ export type ReserveOutcome =
   | { outcome: 'reserved' }
   /** The order_id is taken (by this order or another). */
   | { outcome: 'exists' }
+  /** A line's product is not as priced (its sku, name or price changed since); nothing was reserved. */
+  | { outcome: 'stale' }
   /** Not enough stock of one product; nothing was reserved. */
   | { outcome: 'short'; productId: string; requested: number; available: number };
 
@@ -39,7 +41,11 @@ export interface Page<T> {
 
 export interface InventoryRepository {
   findReservation(orderId: string): Promise<Reservation | undefined>;
-  findProducts(ids: string[], skus: string[]): Promise<Product[]>;
+  /**
+   * The products named by id or sku; from a cache unless `fresh`, or unless one
+   * is missing from it. reserve() answers 'stale' when a cached one was out of date.
+   */
+  findProducts(ids: string[], skus: string[], opts?: { fresh?: boolean }): Promise<Product[]>;
   /**
    * Records the reservation and takes its stock, with its OrderPlaced event,
    * in one transaction; the order_id's uniqueness decides between racing duplicates.
