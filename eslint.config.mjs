@@ -36,11 +36,19 @@ export default tseslint.config(
     rules: { '@nx/enforce-module-boundaries': 'off' },
   },
   {
-    // kafkajs stays behind our kafka lib so it can be swapped.
+    // The Kafka client libraries stay behind our kafka lib so they can be swapped.
     files: ['**/*.ts'],
     ignores: ['libs/platform/kafka/**'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'kafkajs', message: 'Use @order-system/kafka.' }] }]
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'kafkajs', message: 'Use @order-system/kafka.' },
+            { name: '@platformatic/kafka', message: 'Use @order-system/kafka.' }
+          ]
+        }
+      ]
     }
   }
 );

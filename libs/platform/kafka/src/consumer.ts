@@ -3,9 +3,8 @@ import { isAppError, isTransient } from '@order-system/errors';
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { withCorrelation } from '@order-system/logger';
 import type { MetricsRegistry } from '@order-system/metrics';
-import type { Consumer as KafkaConsumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
-import type { Producer } from './client.js';
+import type { Producer } from './backend.js';
 import { consumerMetrics, type ConsumerMetrics } from './metrics.js';
 import { deadLetterTopic } from './topics.js';
 
@@ -54,95 +53,75 @@ export interface ConsumerOptions {
 /** The header that carries a message's correlation id; its handling logs under it. */
 const CORRELATION_HEADER = 'x-correlation-id';
 
+/** Consecutive messages of one partition, as a fetch returned them. */
+export interface PartitionBatch {
+  partition: number;
+  messages: IncomingMessage[];
+  /** The partition's high watermark as of the fetch, for kafka_consumer_lag. */
+  highWatermark: string;
+}
+
+/** How a backend's fetch loop steers processBatch. */
+export interface BatchControl {
+  /** False once the rest of the batch must be left alone (the partition moved, or the loop stops). */
+  proceed(): boolean;
+  /** This message, and every one before it, is applied or dead-lettered: its offset may be committed. */
+  resolveOffset(offset: string): void;
+  /** Keeps the group membership alive while a message takes long. */
+  heartbeat(): Promise<void>;
+}
+
 /**
  * At-least-once consumption in order per partition: a message's offset is
  * committed only after its handler resolved (its effect is durable) or it was
  * dead-lettered, so a crash redelivers, never skips.
+ *
+ * This class holds what both client libraries share (runs, retries, dead
+ * letters, metrics, correlation context); a backend subclass fetches batches,
+ * hands them to processBatch and commits the offsets it resolves.
  */
-export class Consumer {
-  private consumer?: KafkaConsumer;
+export abstract class Consumer {
   private deadLetters?: Promise<Producer>;
-  private stopping = false;
-  private restarting = false;
-  private readonly log: Logger;
-  private readonly metrics?: ConsumerMetrics;
+  protected stopping = false;
+  protected readonly log: Logger;
+  protected readonly metrics?: ConsumerMetrics;
 
   constructor(
-    private readonly kafka: Kafka,
-    private readonly opts: ConsumerOptions,
+    protected readonly opts: ConsumerOptions,
     log: Logger,
   ) {
     this.log = log.child({ component: 'consumer', topic: opts.topic, group: opts.groupId });
     this.metrics = opts.metrics && consumerMetrics(opts.metrics, opts.topic, opts.groupId);
   }
 
-  async start(): Promise<void> {
-    const consumer = this.kafka.consumer({
-      groupId: this.opts.groupId,
-      sessionTimeout: 15_000,
-      heartbeatInterval: 1000,
-      rebalanceTimeout: 20_000,
-      maxWaitTimeInMs: 100,
-    });
-    this.consumer = consumer;
-    // kafkajs gives up on a consumer after its retries (a broker away for long,
-    // say) and does not always restart it: we do, until stopped.
-    consumer.on(consumer.events.CRASH, ({ payload }) => {
-      if (payload.restart || this.stopping) return;
-      this.log.warn({ err: payload.error }, 'consumer crashed, restarting');
-      void this.restart(consumer);
-    });
-    // Partitions this member no longer owns after a rebalance report no lag here.
-    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => this.metrics?.assigned(payload.memberAssignment[this.opts.topic] ?? []));
-    await consumer.connect();
-    await consumer.subscribe({ topic: this.opts.topic, fromBeginning: true });
-    await consumer.run({
-      autoCommit: true,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 3,
-      eachBatch: (payload) => this.eachBatch(payload),
-    });
-  }
-
-  private async restart(crashed: KafkaConsumer): Promise<void> {
-    if (this.restarting) return;
-    this.restarting = true;
-    try {
-      await crashed.disconnect().catch(() => undefined);
-      for (let delay = 1000; !this.stopping; delay = Math.min(delay * 2, 10_000)) {
-        await sleep(delay);
-        if (this.stopping) return;
-        try {
-          await this.start();
-          this.log.info('consumer restarted');
-          return;
-        } catch (err) {
-          this.log.warn({ err }, 'consumer restart failed, retrying');
-          await this.consumer?.disconnect().catch(() => undefined);
-        }
-      }
-    } finally {
-      this.restarting = false;
-    }
-  }
+  abstract start(): Promise<void>;
 
   /** Stops fetching, lets the message in hand finish, commits what was processed. */
   async stop(): Promise<void> {
     this.stopping = true;
-    await this.consumer?.disconnect();
+    await this.disconnect();
     if (this.deadLetters) await (await this.deadLetters).close();
   }
 
-  private async eachBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload) {
-    const lag = (nextOffset: string) => this.metrics?.lag(batch.partition, Number(batch.highWatermark) - Number(nextOffset));
-    const proceed = () => isRunning() && !isStale() && !this.stopping;
+  /** Leaves the group once the message in hand is done and what was processed is committed. */
+  protected abstract disconnect(): Promise<void>;
+
+  /**
+   * Applies a batch in order: in runs of up to maxBatchSize with handleBatch
+   * (a run that throws is applied again one message at a time), else one
+   * message at a time. Returns at the end of the batch, at a held message
+   * (it and the rest of the batch are left for a later delivery), or once
+   * proceed() turns false.
+   */
+  protected async processBatch({ partition, messages, highWatermark }: PartitionBatch, control: BatchControl): Promise<void> {
+    const lag = (nextOffset: string) => this.metrics?.lag(partition, Number(highWatermark) - Number(nextOffset));
+    const proceed = () => control.proceed() && !this.stopping;
     const applied = async (offset: string) => {
-      resolveOffset(offset);
+      control.resolveOffset(offset);
       lag(String(Number(offset) + 1));
-      await heartbeat();
+      await control.heartbeat();
     };
-    if (batch.messages[0]) lag(batch.messages[0].offset);
-    const messages = batch.messages.map((m) => toIncoming(batch.topic, batch.partition, m));
+    if (messages[0]) lag(messages[0].offset);
     const runSize = this.opts.handleBatch ? (this.opts.maxBatchSize ?? 200) : 1;
     for (let i = 0; i < messages.length && proceed(); i += runSize) {
       const run = messages.slice(i, i + runSize);
@@ -151,13 +130,12 @@ export class Consumer {
         continue;
       }
       for (const message of run) {
-        if (!proceed()) break;
-        const done = await this.inContext(message, () => this.process(message, heartbeat));
-        if (!done) break;
+        if (!proceed()) return;
+        const done = await this.inContext(message, () => this.process(message, () => control.heartbeat()));
+        if (!done) return;
         await applied(message.offset);
       }
     }
-    await commitOffsetsIfNecessary();
   }
 
   /** True if handleBatch applied the whole run; false to apply it one message at a time. */
@@ -258,12 +236,4 @@ export class Consumer {
       },
     ]);
   }
-}
-
-function toIncoming(topic: string, partition: number, message: KafkaMessage): IncomingMessage {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(message.headers ?? {})) {
-    if (value !== undefined) headers[name] = Array.isArray(value) ? String(value[0]) : String(value);
-  }
-  return { topic, partition, offset: message.offset, key: message.key?.toString() ?? null, value: message.value, headers };
 }

@@ -5,6 +5,7 @@ import { createMetricsRegistry, type MetricsRegistry } from '@order-system/metri
 import { events } from '@order-system/proto';
 import { eventually, testConfig, testLogger, testTopicPrefix } from '@order-system/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kafkaClientFromEnv } from '../src/client.js';
 import {
   decodeEvent,
   deadLetterTopic,
@@ -13,27 +14,13 @@ import {
   topicSpecs,
   type Consumer,
   type IncomingMessage,
+  type KafkaClientName,
   type Producer,
 } from '../src/index.js';
 
 const log = testLogger();
-const run = { prefix: testTopicPrefix() };
-const topics = topicNames(run.prefix);
-const kafka = new KafkaClient({ brokers: testConfig().kafkaBrokers, clientId: 'test', log });
-let producer: Producer;
-const consumers: Consumer[] = [];
-
-async function consume(
-  topic: string,
-  handle: (m: IncomingMessage) => Promise<void>,
-  groupId = `g-${randomUUID()}`,
-  metrics?: MetricsRegistry,
-) {
-  const consumer = kafka.consumer({ groupId, topic, handle, maxAttempts: 3, retryDelayMs: 20, metrics });
-  consumers.push(consumer);
-  await consumer.start();
-  return consumer;
-}
+/** Both client libraries, or the one KAFKA_CLIENT names. */
+const clients: KafkaClientName[] = process.env.KAFKA_CLIENT ? [kafkaClientFromEnv()] : ['kafkajs', 'platformatic'];
 
 const orderEvent = (orderId: string, n = 0): events.v1.OrderEvent => ({
   eventId: randomUUID(),
@@ -43,18 +30,46 @@ const orderEvent = (orderId: string, n = 0): events.v1.OrderEvent => ({
 });
 const encode = (e: events.v1.OrderEvent) => events.v1.OrderEvent.encode(e).finish();
 
-beforeAll(async () => {
-  await kafka.ensureTopics(topicSpecs(topics));
-  producer = await kafka.producer();
+describe('KAFKA_CLIENT', () => {
+  it('picks the client library, kafkajs by default, and refuses an unknown one', () => {
+    expect(kafkaClientFromEnv({})).toBe('kafkajs');
+    expect(kafkaClientFromEnv({ KAFKA_CLIENT: '' })).toBe('kafkajs');
+    expect(kafkaClientFromEnv({ KAFKA_CLIENT: 'platformatic' })).toBe('platformatic');
+    expect(() => kafkaClientFromEnv({ KAFKA_CLIENT: 'rdkafka' })).toThrow(/KAFKA_CLIENT=rdkafka/);
+    expect(new KafkaClient({ brokers: [], clientId: 'test', log, client: 'platformatic' }).client).toBe('platformatic');
+  });
 });
 
-afterAll(async () => {
-  await Promise.all(consumers.map((c) => c.stop()));
-  await producer?.close();
-  await kafka.deleteTopicsWithPrefix(run.prefix);
-});
+describe.each(clients)('kafka lib against a real broker, on %s', (client) => {
+  const run = { prefix: testTopicPrefix() };
+  const topics = topicNames(run.prefix);
+  const kafka = new KafkaClient({ brokers: testConfig().kafkaBrokers, clientId: 'test', log, client });
+  let producer: Producer;
+  const consumers: Consumer[] = [];
 
-describe('kafka lib against a real broker', () => {
+  async function consume(
+    topic: string,
+    handle: (m: IncomingMessage) => Promise<void>,
+    groupId = `g-${randomUUID()}`,
+    metrics?: MetricsRegistry,
+  ) {
+    const consumer = kafka.consumer({ groupId, topic, handle, maxAttempts: 3, retryDelayMs: 20, metrics });
+    consumers.push(consumer);
+    await consumer.start();
+    return consumer;
+  }
+
+  beforeAll(async () => {
+    await kafka.ensureTopics(topicSpecs(topics));
+    producer = await kafka.producer();
+  });
+
+  afterAll(async () => {
+    await Promise.all(consumers.map((c) => c.stop()));
+    await producer?.close();
+    await kafka.deleteTopicsWithPrefix(run.prefix);
+  });
+
   it('creates order-events with 3 partitions, idempotently', async () => {
     await kafka.ensureTopics(topicSpecs(topics));
     expect(await kafka.partitionCount(topics.orderEvents)).toBe(3);
@@ -194,6 +209,72 @@ describe('kafka lib against a real broker', () => {
     expect(Math.max(...runs)).toBeLessThanOrEqual(25);
     expect(dead.map(value)).toEqual(['poison']);
   });
+
+  it('sends concurrently on one producer without losing or repeating a message', async () => {
+    const topic = `${run.prefix}concurrent`;
+    await kafka.ensureTopics([{ topic, partitions: 1 }, { topic: deadLetterTopic(topic), partitions: 1 }]);
+    const received: string[] = [];
+    await consume(topic, async (m) => void received.push(m.value!.toString()));
+    const sent = Array.from({ length: 50 }, (_, i) => `m${i}`);
+    await Promise.all(sent.map((v) => producer.send(topic, [{ key: 'k', value: Buffer.from(v) }])));
+    await eventually(() => received.length >= sent.length, { what: 'every message' });
+    expect([...received].sort()).toEqual([...sent].sort()); // each exactly once
+  });
+
+  it('reports a consumer group Stable with its members', async () => {
+    const topic = `${run.prefix}described`;
+    await kafka.ensureTopics([{ topic, partitions: 1 }, { topic: deadLetterTopic(topic), partitions: 1 }]);
+    const groupId = `g-${randomUUID()}`;
+    await consume(topic, async () => undefined, groupId);
+    await eventually(async () => {
+      const group = await kafka.describeGroup(groupId);
+      return group.state === 'Stable' && group.members === 1;
+    }, { what: 'a Stable group of one' });
+  });
+
+  it('drains what a group has not committed, up to the end as of the start, and leaves later messages for the next drain', async () => {
+    const topic = `${run.prefix}drained`;
+    await kafka.ensureTopics([{ topic, partitions: 2 }, { topic: deadLetterTopic(topic), partitions: 1 }]);
+    const send = (values: string[]) => producer.send(topic, values.map((v) => ({ key: v, value: Buffer.from(v) })));
+    await send(['a', 'b', 'c', 'd', 'e', 'f']);
+    const seen: string[] = [];
+    const groupId = `g-${randomUUID()}`;
+    let late: Promise<void> | undefined;
+    const first = await kafka.drain(topic, groupId, async (m) => {
+      await (late ??= send(['late'])); // arrives after the drain started: held, left for the next one
+      seen.push(m.value!.toString());
+    });
+    expect(first).toBe(6);
+    expect(seen.sort()).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
+    await send(['g', 'h']);
+    seen.length = 0;
+    expect(await kafka.drain(topic, groupId, async (m) => void seen.push(m.value!.toString()))).toBe(3);
+    expect(seen.sort()).toEqual(['g', 'h', 'late']);
+    expect(await kafka.drain(topic, groupId, async () => undefined)).toBe(0);
+
+    const temporary = `g-${randomUUID()}`;
+    expect(await kafka.drain(topic, temporary, async () => undefined, { temporary: true })).toBe(9);
+    expect(await kafka.describeGroup(temporary)).toEqual({ state: 'Dead', members: 0 });
+  });
+
+  it('hands a partition over to a member joining mid-stream without losing a message', async () => {
+    const topic = `${run.prefix}rebalanced`;
+    await kafka.ensureTopics([{ topic, partitions: 3 }, { topic: deadLetterTopic(topic), partitions: 1 }]);
+    const groupId = `g-${randomUUID()}`;
+    const seen = new Set<string>();
+    const slow = async (m: IncomingMessage) => {
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      seen.add(m.value!.toString());
+    };
+    const batch = (from: number) => Array.from({ length: 150 }, (_, i) => ({ key: `k${(from + i) % 11}`, value: Buffer.from(`m${from + i}`) }));
+    await consume(topic, slow, groupId);
+    await producer.send(topic, batch(0));
+    await eventually(() => seen.size >= 20, { what: 'the first member under way' });
+    await consume(topic, slow, groupId);
+    await producer.send(topic, batch(150));
+    await eventually(() => seen.size >= 300, { what: 'every message', timeoutMs: 60_000 });
+    await eventually(async () => (await kafka.describeGroup(groupId)).members === 2, { what: 'two members' });
+  }, 90_000);
 
   it('commits only what was processed: a restarted consumer group loses nothing', async () => {
     const topic = `${run.prefix}restart`;
