@@ -1,7 +1,7 @@
 import { invalid } from '@order-system/errors';
 import { MongoBulkWriteError, type Collection, type Db, type Filter } from 'mongodb';
 import type { OrderRepository } from '../domain/ports.js';
-import { completionChange, type Completion, type ListFilter, type Order, type Placement } from '../domain/order.js';
+import { completionChange, completionFields, type Completion, type ListFilter, type Order, type Placement } from '../domain/order.js';
 import { asUnavailable } from './mongo.js';
 
 /** An order as stored: keyed by order_id, with the ids of the events applied to it. */
@@ -44,7 +44,7 @@ export class OrderMongoRepository implements OrderRepository {
   async insert(placements: Placement[]): Promise<('inserted' | 'exists')[]> {
     const results = placements.map((): 'inserted' | 'exists' => 'inserted');
     if (placements.length === 0) return results;
-    const docs = placements.map(({ order: { orderId, ...rest }, eventId }) => ({ _id: orderId, ...rest, eventIds: [eventId] }));
+    const docs = placements.map(({ order: { orderId, ...rest }, eventIds }) => ({ _id: orderId, ...rest, eventIds }));
     try {
       await this.orders.insertMany(docs, { ordered: false });
     } catch (err) {
@@ -56,12 +56,11 @@ export class OrderMongoRepository implements OrderRepository {
   }
 
   async complete(c: Completion): Promise<'completed' | 'duplicate' | 'already_terminal' | 'missing'> {
-    const set: Partial<OrderDoc> = { status: c.status, updatedAt: c.at };
-    if (c.paymentId) set.paymentId = c.paymentId;
-    if (c.failureReason) set.failureReason = c.failureReason;
-    if (c.failureMessage) set.failureMessage = c.failureMessage;
     const { matchedCount } = await this.orders
-      .updateOne({ _id: c.orderId, status: 'PENDING' }, { $set: set, $push: { history: completionChange(c), eventIds: c.eventId } })
+      .updateOne(
+        { _id: c.orderId, status: 'PENDING' },
+        { $set: completionFields(c), $push: { history: completionChange(c), eventIds: c.eventId } },
+      )
       .catch(asUnavailable);
     if (matchedCount === 1) return 'completed';
     const current = await this.orders.findOne({ _id: c.orderId }, { projection: { eventIds: 1 } }).catch(asUnavailable);

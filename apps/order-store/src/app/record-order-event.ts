@@ -1,5 +1,4 @@
-import type { Completion, Placed } from '../domain/order.js';
-import { placedOrder } from '../domain/order.js';
+import { completedOrder, placedOrder, type Completion, type Placed } from '../domain/order.js';
 import type { OrderRepository } from '../domain/ports.js';
 import { inOrderPerKey } from './in-order-per-key.js';
 import type { OrderChanges } from './order-changes.js';
@@ -13,11 +12,12 @@ const COMPLETIONS_AT_ONCE = 16;
 
 /**
  * Builds the stored orders from their events, idempotently: a redelivered
- * event finds its effect already there and changes nothing. The new orders of a
- * batch are stored in one write, then orders are ended, side by side. An
- * order's OrderPlaced precedes its end on the topic, so storing every new
- * order first keeps each order's events in order. `recorded` hears of each
- * effect as it lands, even if a later one fails.
+ * event finds its effect already there and changes nothing. The new orders of
+ * a batch are stored in one write, those that also end in the batch as they
+ * ended; then the other orders are ended, side by side. An order's OrderPlaced
+ * precedes its end on the topic, so storing every new order first keeps each
+ * order's events in order. `recorded` hears of each effect as it lands, even
+ * if a later one fails.
  */
 export async function recordOrderEvents<E extends OrderEventInput>(
   repo: OrderRepository,
@@ -26,14 +26,32 @@ export async function recordOrderEvents<E extends OrderEventInput>(
   recorded: (input: E, result: RecordResult) => void,
 ): Promise<void> {
   const placed = inputs.filter((e): e is E & { type: 'placed' } => e.type === 'placed');
-  const inserted = await repo.insert(placed.map(({ placed: p }) => ({ order: placedOrder(p), eventId: p.eventId })));
-  placed.forEach((input, i) => {
-    if (inserted[i] === 'inserted') changes.notify(input.placed.orderId);
+  const completed = inputs.filter((e): e is E & { type: 'completed' } => e.type === 'completed');
+
+  const endOf = new Map<string, (typeof completed)[number]>();
+  for (const e of completed) if (!endOf.has(e.completion.orderId)) endOf.set(e.completion.orderId, e);
+  const stored = placed.map((input) => {
+    const end = endOf.get(input.placed.orderId);
+    endOf.delete(input.placed.orderId); // folded into one placement at most
+    const order = placedOrder(input.placed);
+    return end
+      ? { input, end, order: completedOrder(order, end.completion), eventIds: [input.placed.eventId, end.completion.eventId] }
+      : { input, end, order, eventIds: [input.placed.eventId] };
+  });
+  const inserted = await repo.insert(stored);
+  const folded = new Set<E>();
+  stored.forEach(({ input, end }, i) => {
     recorded(input, inserted[i]!);
+    if (inserted[i] !== 'inserted') return; // stored before: its end, if any, is applied below
+    changes.notify(input.placed.orderId);
+    if (end) {
+      folded.add(end);
+      recorded(end, 'completed');
+    }
   });
 
-  const completed = inputs.filter((e): e is E & { type: 'completed' } => e.type === 'completed');
-  await inOrderPerKey(completed, (e) => e.completion.orderId, COMPLETIONS_AT_ONCE, async (input) => {
+  const ends = completed.filter((e) => !folded.has(e));
+  await inOrderPerKey(ends, (e) => e.completion.orderId, COMPLETIONS_AT_ONCE, async (input) => {
     const result = await repo.complete(input.completion);
     // Its OrderPlaced is stored first; retry in case it is being stored right now, then dead-letter.
     if (result === 'missing') throw new Error(`order ${input.completion.orderId} is not stored yet`);

@@ -43,10 +43,10 @@ export interface Placed {
   at: Date;
 }
 
-/** A new order to store, with the id of the event that placed it. */
+/** A new order to store, with the ids of the events it was built from (its OrderPlaced, and its end if already known). */
 export interface Placement {
   order: Order;
-  eventId: string;
+  eventIds: string[];
 }
 
 /** The end of an order: confirmed with its payment, or failed with a reason. */
@@ -78,6 +78,20 @@ export function placedOrder(e: Placed): Order {
 
 export function completionChange(c: Completion): StatusChange {
   return { status: c.status, at: c.at, reason: c.status === 'CONFIRMED' ? 'payment approved' : (c.failureMessage ?? '') };
+}
+
+/** What a completion changes in a PENDING order: what the repository sets and appends. */
+export function completionFields(c: Completion): Pick<Order, 'status' | 'updatedAt' | 'paymentId' | 'failureReason' | 'failureMessage'> {
+  const fields: ReturnType<typeof completionFields> = { status: c.status, updatedAt: c.at };
+  if (c.paymentId) fields.paymentId = c.paymentId;
+  if (c.failureReason) fields.failureReason = c.failureReason;
+  if (c.failureMessage) fields.failureMessage = c.failureMessage;
+  return fields;
+}
+
+/** A PENDING order as its completion leaves it. */
+export function completedOrder(order: Order, c: Completion): Order {
+  return { ...order, ...completionFields(c), history: [...order.history, completionChange(c)] };
 }
 
 export interface ListFilter {

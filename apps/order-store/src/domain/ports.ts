@@ -2,8 +2,8 @@ import type { Completion, ListFilter, Order, Placement } from './order.js';
 
 export interface OrderRepository {
   /**
-   * Stores new orders, each with the id of the event that placed it; 'exists'
-   * for one already stored (a redelivery).
+   * Stores new orders, each with the ids of the events it was built from;
+   * 'exists' for one already stored (a redelivery).
    */
   insert(placements: Placement[]): Promise<('inserted' | 'exists')[]>;
   /**
