@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { SERVICE_NODE_FLAGS } from '@order-system/config';
 import { checkHealth } from '@order-system/grpc';
 import { KafkaClient } from '@order-system/kafka';
 import { createLogger } from '@order-system/logger';
@@ -209,7 +210,7 @@ export async function startIsolated(cfg: BenchConfig, opts: IsolatedOptions): Pr
         env.INVENTORY_ADDR = `127.0.0.1:${ports.inventory}`;
         env.ORDER_STORE_ADDR = `127.0.0.1:${ports['order-store']}`;
       }
-      const nodeArgs: string[] = [];
+      const nodeArgs: string[] = [...SERVICE_NODE_FLAGS];
       if (opts.profileDir) {
         const dir = path.join(opts.profileDir, app);
         mkdirSync(dir, { recursive: true });
