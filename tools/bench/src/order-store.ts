@@ -13,14 +13,15 @@ import { scrape } from './metrics.js';
  */
 export interface Terminal {
   status: 'CONFIRMED' | 'FAILED';
-  /** updatedAt of the terminal state: the time inventory settled the order (the event's occurred_at). */
-  updatedAt: number;
+  /** When the order-store wrote the terminal state (storedAt; updatedAt, inventory's settle time, for documents without it). */
+  storedAt: number;
 }
 
 interface OrderDoc {
   _id: string;
   status: string;
   updatedAt: Date;
+  storedAt?: Date;
 }
 
 const TERMINAL = ['CONFIRMED', 'FAILED'];
@@ -60,8 +61,10 @@ export class OrderStoreReader {
 
   async readTerminal(): Promise<Map<string, Terminal>> {
     const out = new Map<string, Terminal>();
-    const cursor = this.orders.find({ ...this.scope, status: { $in: TERMINAL } }, { projection: { status: 1, updatedAt: 1 } });
-    for await (const doc of cursor) out.set(doc._id, { status: doc.status as Terminal['status'], updatedAt: new Date(doc.updatedAt).getTime() });
+    const cursor = this.orders.find({ ...this.scope, status: { $in: TERMINAL } }, { projection: { status: 1, updatedAt: 1, storedAt: 1 } });
+    for await (const doc of cursor) {
+      out.set(doc._id, { status: doc.status as Terminal['status'], storedAt: new Date(doc.storedAt ?? doc.updatedAt).getTime() });
+    }
     return out;
   }
 

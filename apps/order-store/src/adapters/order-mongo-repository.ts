@@ -4,10 +4,14 @@ import type { OrderRepository } from '../domain/ports.js';
 import { completionChange, completionFields, type Completion, type ListFilter, type Order, type Placement } from '../domain/order.js';
 import { asUnavailable } from './mongo.js';
 
-/** An order as stored: keyed by order_id, with the ids of the events applied to it. */
-type OrderDoc = Omit<Order, 'orderId'> & { _id: string; eventIds: string[] };
+/**
+ * An order as stored: keyed by order_id, with the ids of the events applied to
+ * it and when this store wrote its current state (storedAt - updatedAt is how
+ * far the store lagged inventory's decision).
+ */
+type OrderDoc = Omit<Order, 'orderId'> & { _id: string; eventIds: string[]; storedAt: Date };
 
-const toOrder = ({ _id, eventIds: _applied, ...rest }: OrderDoc): Order => ({ orderId: _id, ...rest });
+const toOrder = ({ _id, eventIds: _applied, storedAt: _stored, ...rest }: OrderDoc): Order => ({ orderId: _id, ...rest });
 
 const INDEXES = [
   { key: { createdAt: -1, _id: -1 }, name: 'newest_first' },
@@ -44,7 +48,8 @@ export class OrderMongoRepository implements OrderRepository {
   async insert(placements: Placement[]): Promise<('inserted' | 'exists')[]> {
     const results = placements.map((): 'inserted' | 'exists' => 'inserted');
     if (placements.length === 0) return results;
-    const docs = placements.map(({ order: { orderId, ...rest }, eventIds }) => ({ _id: orderId, ...rest, eventIds }));
+    const storedAt = new Date();
+    const docs = placements.map(({ order: { orderId, ...rest }, eventIds }) => ({ _id: orderId, ...rest, eventIds, storedAt }));
     try {
       await this.orders.insertMany(docs, { ordered: false });
     } catch (err) {
@@ -59,7 +64,7 @@ export class OrderMongoRepository implements OrderRepository {
     const { matchedCount } = await this.orders
       .updateOne(
         { _id: c.orderId, status: 'PENDING' },
-        { $set: completionFields(c), $push: { history: completionChange(c), eventIds: c.eventId } },
+        { $set: { ...completionFields(c), storedAt: new Date() }, $push: { history: completionChange(c), eventIds: c.eventId } },
       )
       .catch(asUnavailable);
     if (matchedCount === 1) return 'completed';
