@@ -210,6 +210,29 @@ describe.each(clients)('kafka lib against a real broker, on %s', (client) => {
     expect(dead.map(value)).toEqual(['poison']);
   });
 
+  it('with batchWaitMs, lets messages sent one by one gather into runs', async () => {
+    const topic = `${run.prefix}gathered`;
+    await kafka.ensureTopics([{ topic, partitions: 1 }, { topic: deadLetterTopic(topic), partitions: 1 }]);
+    const runs: string[][] = [];
+    const consumer = kafka.consumer({
+      groupId: `g-${randomUUID()}`,
+      topic,
+      batchWaitMs: 1500,
+      handle: async (m) => void runs.push([m.value!.toString()]),
+      handleBatch: async (ms) => void runs.push(ms.map((m) => m.value!.toString())),
+    });
+    consumers.push(consumer);
+    await consumer.start();
+    const sent = Array.from({ length: 10 }, (_, i) => `m${i}`);
+    for (const v of sent) {
+      await producer.send(topic, [{ key: 'k', value: Buffer.from(v) }]);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await eventually(() => runs.flat().length >= sent.length, { what: 'all ten messages' });
+    expect(runs.flat()).toEqual(sent);
+    expect(Math.max(...runs.map((r) => r.length))).toBeGreaterThanOrEqual(5); // one fetch held them together
+  });
+
   it('sends concurrently on one producer without losing or repeating a message', async () => {
     const topic = `${run.prefix}concurrent`;
     await kafka.ensureTopics([{ topic, partitions: 1 }, { topic: deadLetterTopic(topic), partitions: 1 }]);

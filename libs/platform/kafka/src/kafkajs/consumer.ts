@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer as KafkaConsumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
-import { Consumer, type ConsumerOptions, type IncomingMessage } from '../consumer.js';
+import { Consumer, fetchWait, type ConsumerOptions, type IncomingMessage } from '../consumer.js';
 
 /** The kafkajs fetch loop: eachBatch hands each partition's batch to processBatch, then commits. */
 export class KafkajsConsumer extends Consumer {
@@ -22,7 +22,8 @@ export class KafkajsConsumer extends Consumer {
       sessionTimeout: 15_000,
       heartbeatInterval: 1000,
       rebalanceTimeout: 20_000,
-      maxWaitTimeInMs: 100,
+      maxWaitTimeInMs: fetchWait(this.opts).maxWaitMs,
+      minBytes: fetchWait(this.opts).minBytes,
     });
     this.consumer = consumer;
     // kafkajs gives up on a consumer after its retries (a broker away for long,

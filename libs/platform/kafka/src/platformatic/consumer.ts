@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer as Client, Message, MessagesStream } from '@platformatic/kafka';
 import type { Logger } from 'pino';
 import type { KafkaOptions } from '../backend.js';
-import { Consumer, type ConsumerOptions, type IncomingMessage } from '../consumer.js';
+import { Consumer, fetchWait, type ConsumerOptions, type IncomingMessage } from '../consumer.js';
 import { baseOptions, platformatic, type Platformatic } from './load.js';
 
 type Stream = MessagesStream<Buffer, Buffer, Buffer, Buffer>;
@@ -63,7 +63,8 @@ export class PlatformaticConsumer extends Consumer {
       sessionTimeout: 15_000,
       heartbeatInterval: 1000,
       rebalanceTimeout: 20_000,
-      maxWaitTime: 100,
+      maxWaitTime: fetchWait(this.opts).maxWaitMs,
+      minBytes: fetchWait(this.opts).minBytes,
       autocommit: false,
     });
     this.client = client;
