@@ -21,12 +21,13 @@ export interface Infra {
 /** The composition root, shared by main.ts and the tests. */
 export function buildService(config: Config, { pool, kafka, producer, log, metrics = createMetricsRegistry() }: Infra) {
   const topics = topicNames(config.kafkaTopicPrefix);
-  const relay = new OutboxRelay(pool, producer, log.child({ component: 'outbox' }));
+  const relay = new OutboxRelay(pool, producer, log.child({ component: 'outbox' }), { lingerMs: config.kafkaBatchWaitMs });
   const repo = new InventoryPostgresRepository(pool, topics.orderEvents, () => relay.wake());
   const consumer = kafka.consumer({
     groupId: config.kafkaGroupId,
     topic: topics.paymentEvents,
     ...paymentEventsHandler(repo, log, metrics),
+    batchWaitMs: config.kafkaBatchWaitMs,
     metrics,
   });
   const expired = counter(metrics, { name: 'inventory_reservations_expired_total', help: 'Reservations released because no payment result came in time.' });

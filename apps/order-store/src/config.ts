@@ -9,8 +9,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...mongodb,
     kafkaGroupId: str('KAFKA_GROUP_ID', 'order-store'),
     watchPollMs: int('WATCH_POLL_MS', 500, 50, 60_000),
-    /** How long a fetch of order-events may wait for events to gather (0: none); see README, Performance. */
-    batchWaitMs: int('ORDER_STORE_BATCH_WAIT_MS', 0, 0, 5000),
   });
 }
 

@@ -25,7 +25,7 @@ export function buildService(config: Config, { db, kafka, log, metrics = createM
     groupId: config.kafkaGroupId,
     topic: topics.orderEvents,
     ...orderEventsHandler(repo, changes, log, metrics),
-    batchWaitMs: config.batchWaitMs,
+    batchWaitMs: config.kafkaBatchWaitMs,
     metrics,
   });
   return {

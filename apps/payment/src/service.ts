@@ -19,6 +19,7 @@ export function buildService(config: Config, { kafka, producer, log, metrics = c
     groupId: config.kafkaGroupId,
     topic: topics.orderEvents,
     ...orderEventsHandler(producer, topics.paymentEvents, config.paymentFailureRate, log, metrics),
+    batchWaitMs: config.kafkaBatchWaitMs,
     metrics,
   });
   return {

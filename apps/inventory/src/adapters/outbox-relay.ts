@@ -13,6 +13,14 @@ interface OutboxRow {
 
 const LEADER_LOCK = 7412;
 
+interface RelayOptions {
+  batchSize: number;
+  /** How often it looks at the outbox when nothing wakes it. */
+  pollMs: number;
+  /** After a batch that was not full, how long to let more rows gather before the next. */
+  lingerMs: number;
+}
+
 /**
  * Publishes the outbox to Kafka at least once, in id order (so in order per
  * order_id), deleting rows only after Kafka acknowledged them. One instance
@@ -23,13 +31,16 @@ export class OutboxRelay {
   private loop?: Promise<void>;
   private wakeUp?: () => void;
   private pending = false;
+  private readonly opts: RelayOptions;
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly producer: Producer,
     private readonly log: Logger,
-    private readonly opts = { batchSize: 500, pollMs: 1000 },
-  ) {}
+    opts: Partial<RelayOptions> = {},
+  ) {
+    this.opts = { batchSize: 500, pollMs: 1000, lingerMs: 0, ...opts };
+  }
 
   start(): void {
     this.running = true;
@@ -84,7 +95,9 @@ export class OutboxRelay {
       while (this.running) {
         this.pending = false;
         const published = await this.publishBatch(client);
-        if (published < this.opts.batchSize && !this.pending) await this.idle(this.opts.pollMs);
+        if (published >= this.opts.batchSize) continue;
+        if (!this.pending) await this.idle(this.opts.pollMs);
+        if (this.opts.lingerMs > 0 && this.running) await sleep(this.opts.lingerMs);
       }
     } finally {
       await client.query('UNLISTEN outbox; SELECT pg_advisory_unlock_all()').catch(() => undefined);

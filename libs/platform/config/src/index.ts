@@ -106,6 +106,11 @@ export const kafka = {
   kafkaBrokers: list('KAFKA_BROKERS', ['localhost:9092']),
   /** Prefixes every topic name: isolates test runs sharing a broker. */
   kafkaTopicPrefix: str('KAFKA_TOPIC_PREFIX', ''),
+  /**
+   * How long a consumer's fetch may wait for messages to gather: fewer fetches
+   * and larger batches, at up to that much latency per hop (see README, Performance).
+   */
+  kafkaBatchWaitMs: int('KAFKA_BATCH_WAIT_MS', 10, 0, 5000),
 };
 
 /**
