@@ -1,4 +1,4 @@
-import { list, mongodb, parseConfig, postgres, str } from '@order-system/config';
+import { kafka, list, mongodb, parseConfig, postgres, str } from '@order-system/config';
 
 /** Where the test infrastructure is: the services' own variables, with the same local defaults. */
 export function testConfig(env: Record<string, string | undefined> = process.env) {
@@ -6,6 +6,7 @@ export function testConfig(env: Record<string, string | undefined> = process.env
     ...postgres,
     ...mongodb,
     kafkaBrokers: list('KAFKA_BROKERS', ['localhost:9092']),
+    kafkaClient: kafka.kafkaClient,
     logLevel: str('TEST_LOG_LEVEL', 'silent'),
   });
 }

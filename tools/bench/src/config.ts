@@ -1,4 +1,4 @@
-import { int, list, mongodb, num, parseConfig, postgres, str } from '@order-system/config';
+import { int, kafka, list, mongodb, num, parseConfig, postgres, str } from '@order-system/config';
 
 /**
  * Where the infrastructure is and how to run the services: the services' own
@@ -10,6 +10,7 @@ export function benchConfig(env: Record<string, string | undefined> = process.en
     ...postgres,
     ...mongodb,
     kafkaBrokers: list('KAFKA_BROKERS', ['localhost:9092']),
+    kafkaClient: kafka.kafkaClient,
     /** Where an external system answers (--target external). */
     gatewayAddr: str('GATEWAY_ADDR', 'localhost:50051'),
     inventoryAddr: str('INVENTORY_ADDR', 'localhost:50052'),

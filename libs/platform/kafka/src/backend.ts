@@ -3,15 +3,14 @@ import type { Logger } from 'pino';
 import type { Consumer, ConsumerOptions, IncomingMessage } from './consumer.js';
 import type { TopicSpec } from './topics.js';
 
-/** The Kafka client libraries this lib can run on; KAFKA_CLIENT picks one (default kafkajs). */
-export const kafkaClients = ['kafkajs', 'platformatic'] as const;
-export type KafkaClientName = (typeof kafkaClients)[number];
+/** The Kafka client libraries this lib can run on (KAFKA_CLIENT in the services' config). */
+export type KafkaClientName = 'kafkajs' | 'platformatic';
 
 export interface KafkaOptions {
   brokers: string[];
   clientId: string;
   log: Logger;
-  /** The client library; default: the KAFKA_CLIENT environment variable, else kafkajs. */
+  /** The client library; default kafkajs. Services take it from KAFKA_CLIENT (their config). */
   client?: KafkaClientName;
 }
 

@@ -1,19 +1,10 @@
-import { kafkaClients, type KafkaBackend, type KafkaClientName, type KafkaOptions, type Producer } from './backend.js';
+import { type KafkaBackend, type KafkaClientName, type KafkaOptions, type Producer } from './backend.js';
 import type { Consumer, ConsumerOptions, IncomingMessage } from './consumer.js';
 import { KafkajsClient } from './kafkajs/client.js';
 import { PlatformaticClient } from './platformatic/client.js';
 import type { TopicSpec } from './topics.js';
 
 export type { KafkaClientName, KafkaOptions, OutgoingMessage, Producer } from './backend.js';
-
-/** The client library KAFKA_CLIENT names: kafkajs (the default) or platformatic (@platformatic/kafka). */
-export function kafkaClientFromEnv(env: Record<string, string | undefined> = process.env): KafkaClientName {
-  const name = env.KAFKA_CLIENT || 'kafkajs';
-  if (!(kafkaClients as readonly string[]).includes(name)) {
-    throw new Error(`KAFKA_CLIENT=${name}: expected one of ${kafkaClients.join(', ')}`);
-  }
-  return name as KafkaClientName;
-}
 
 /**
  * Our only door to Kafka: the client library (kafkajs or @platformatic/kafka,
@@ -25,7 +16,7 @@ export class KafkaClient {
   private readonly backend: KafkaBackend;
 
   constructor(opts: KafkaOptions) {
-    this.client = opts.client ?? kafkaClientFromEnv();
+    this.client = opts.client ?? 'kafkajs';
     this.backend = this.client === 'platformatic' ? new PlatformaticClient(opts) : new KafkajsClient(opts);
   }
 

@@ -17,13 +17,14 @@ export class KafkajsConsumer extends Consumer {
   }
 
   async start(): Promise<void> {
+    const wait = fetchWait(this.opts);
     const consumer = this.kafka.consumer({
       groupId: this.opts.groupId,
       sessionTimeout: 15_000,
       heartbeatInterval: 1000,
       rebalanceTimeout: 20_000,
-      maxWaitTimeInMs: fetchWait(this.opts).maxWaitMs,
-      minBytes: fetchWait(this.opts).minBytes,
+      maxWaitTimeInMs: wait.maxWaitMs,
+      minBytes: wait.minBytes,
     });
     this.consumer = consumer;
     // kafkajs gives up on a consumer after its retries (a broker away for long,

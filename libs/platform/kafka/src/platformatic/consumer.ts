@@ -57,14 +57,15 @@ export class PlatformaticConsumer extends Consumer {
 
   async start(): Promise<void> {
     const lib = await platformatic();
+    const wait = fetchWait(this.opts);
     const client: Client = new lib.Consumer({
       ...baseOptions(this.kafka),
       groupId: this.opts.groupId,
       sessionTimeout: 15_000,
       heartbeatInterval: 1000,
       rebalanceTimeout: 20_000,
-      maxWaitTime: fetchWait(this.opts).maxWaitMs,
-      minBytes: fetchWait(this.opts).minBytes,
+      maxWaitTime: wait.maxWaitMs,
+      minBytes: wait.minBytes,
       autocommit: false,
     });
     this.client = client;
