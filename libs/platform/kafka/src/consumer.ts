@@ -44,6 +44,14 @@ export interface ConsumerOptions {
    * returns as soon as a message is there.
    */
   batchWaitMs?: number;
+  /**
+   * For a handler that holds some writes back (to combine one with a later
+   * message's): the offset of the partition's earliest message whose effect is
+   * not durable yet, or undefined. Fetching goes on past it, but commits stop
+   * before it, so a crash delivers it again; they catch up within
+   * COMMIT_INTERVAL_MS of its write.
+   */
+  undurableFrom?(partition: number): string | undefined;
   /** Opens the producer used for the dead-letter topic. */
   deadLetterProducer(): Promise<Producer>;
   maxAttempts?: number;
@@ -60,6 +68,9 @@ export interface ConsumerOptions {
 export function fetchWait(opts: Pick<ConsumerOptions, 'batchWaitMs'>): { maxWaitMs: number; minBytes: number } {
   return opts.batchWaitMs ? { maxWaitMs: opts.batchWaitMs, minBytes: 1 << 20 } : { maxWaitMs: 100, minBytes: 1 };
 }
+
+/** How often a consumer with undurableFrom commits what became durable since its last batch. */
+export const COMMIT_INTERVAL_MS = 1000;
 
 /** The header that carries a message's correlation id; its handling logs under it. */
 const CORRELATION_HEADER = 'x-correlation-id';
@@ -112,6 +123,15 @@ export abstract class Consumer {
     this.stopping = true;
     await this.disconnect();
     if (this.deadLetters) await (await this.deadLetters).close();
+  }
+
+  /**
+   * The offset a partition may commit once every message before `next` is
+   * applied: `next`, or the first message whose effect is not yet durable.
+   */
+  protected committable(partition: number, next: bigint): bigint {
+    const from = this.opts.undurableFrom?.(partition);
+    return from !== undefined && BigInt(from) < next ? BigInt(from) : next;
   }
 
   /** Leaves the group once the message in hand is done and what was processed is committed. */

@@ -2,11 +2,18 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer as KafkaConsumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import { Consumer, fetchWait, type ConsumerOptions, type IncomingMessage } from '../consumer.js';
+import { HeldCommits } from '../held-commits.js';
 
-/** The kafkajs fetch loop: eachBatch hands each partition's batch to processBatch, then commits. */
+/**
+ * The kafkajs fetch loop: eachBatch hands each partition's batch to
+ * processBatch, then commits. kafkajs fetches from the last offset resolved and
+ * commits it too; a handler that holds writes back (undurableFrom) needs
+ * commits behind the fetch position, so it gets manual commits.
+ */
 export class KafkajsConsumer extends Consumer {
   private consumer?: KafkaConsumer;
   private restarting = false;
+  private held?: HeldCommits;
 
   constructor(
     private readonly kafka: Kafka,
@@ -35,11 +42,22 @@ export class KafkajsConsumer extends Consumer {
       void this.restart(consumer);
     });
     // Partitions this member no longer owns after a rebalance report no lag here.
-    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => this.metrics?.assigned(payload.memberAssignment[this.opts.topic] ?? []));
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      const owned = payload.memberAssignment[this.opts.topic] ?? [];
+      this.metrics?.assigned(owned);
+      this.held?.owned(owned);
+    });
+    this.held?.stop(); // (a restart's)
+    if (this.opts.undurableFrom) {
+      const { topic } = this.opts;
+      const commit = (partition: number, offset: bigint) => consumer.commitOffsets([{ topic, partition, offset: String(offset) }]);
+      this.held = new HeldCommits((partition, next) => this.committable(partition, next), commit, this.log);
+    }
     await consumer.connect();
     await consumer.subscribe({ topic: this.opts.topic, fromBeginning: true });
+    this.held?.start();
     await consumer.run({
-      autoCommit: true,
+      autoCommit: !this.held,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 3,
       eachBatch: (payload) => this.eachBatch(payload),
@@ -69,6 +87,8 @@ export class KafkajsConsumer extends Consumer {
   }
 
   protected async disconnect(): Promise<void> {
+    this.held?.stop();
+    await this.held?.flush();
     await this.consumer?.disconnect();
   }
 
@@ -79,9 +99,17 @@ export class KafkajsConsumer extends Consumer {
         messages: batch.messages.map((m) => toIncoming(batch.topic, batch.partition, m)),
         highWatermark: batch.highWatermark,
       },
-      { proceed: () => isRunning() && !isStale(), resolveOffset, heartbeat },
+      {
+        proceed: () => isRunning() && !isStale(),
+        resolveOffset: (offset) => {
+          resolveOffset(offset);
+          this.held?.appliedUpTo(batch.partition, BigInt(offset) + 1n);
+        },
+        heartbeat,
+      },
     );
-    await commitOffsetsIfNecessary();
+    if (this.held) await this.held.flush([batch.partition]);
+    else await commitOffsetsIfNecessary();
   }
 }
 

@@ -3,6 +3,7 @@ import type { Consumer as Client, Message, MessagesStream } from '@platformatic/
 import type { Logger } from 'pino';
 import type { KafkaOptions } from '../backend.js';
 import { Consumer, fetchWait, type ConsumerOptions, type IncomingMessage } from '../consumer.js';
+import { HeldCommits } from '../held-commits.js';
 import { baseOptions, platformatic, type Platformatic } from './load.js';
 
 type Stream = MessagesStream<Buffer, Buffer, Buffer, Buffer>;
@@ -46,6 +47,8 @@ export class PlatformaticConsumer extends Consumer {
   private resubscribing: Promise<void> = Promise.resolve();
   private restarting = false;
   private unwatch?: () => void;
+  /** The commits of a handler that holds writes back (undurableFrom); else each batch commits its last message. */
+  private held?: HeldCommits;
 
   constructor(
     private readonly kafka: KafkaOptions,
@@ -69,6 +72,13 @@ export class PlatformaticConsumer extends Consumer {
       autocommit: false,
     });
     this.client = client;
+    this.held?.stop(); // (a restart's)
+    if (this.opts.undurableFrom) {
+      const { topic } = this.opts;
+      const commit = (partition: number, offset: bigint) => client.commit({ offsets: [{ topic, partition, offset, leaderEpoch: -1 }] });
+      this.held = new HeldCommits((partition, next) => this.committable(partition, next), commit, this.log);
+      this.held.start();
+    }
     client.on('consumer:group:join', ({ assignments }) => this.joined(client, assignments ?? []));
     // A rejoin that failed for good: the client is out of the group.
     client.on('error', (err) => this.crashed(client, err));
@@ -102,6 +112,7 @@ export class PlatformaticConsumer extends Consumer {
     if (client !== this.client) return;
     const owned = assignments.find((a) => a.topic === this.opts.topic)?.partitions ?? [];
     this.owned = new Set(owned);
+    this.held?.owned(owned);
     // Partitions this member no longer owns after a rebalance report no lag here.
     this.metrics?.assigned(owned);
     // (The first join happens inside consume(), before there is a stream.)
@@ -156,7 +167,14 @@ export class PlatformaticConsumer extends Consumer {
             heartbeat: async () => undefined, // the client heartbeats on its own
           },
         );
-        if (applied > 0 && this.owned.has(partition)) await this.commit(fetched[applied - 1]!);
+        if (applied > 0 && this.owned.has(partition)) {
+          const last = fetched[applied - 1]!;
+          if (!this.held) await this.commit(last);
+          else {
+            this.held.appliedUpTo(partition, last.offset + 1n);
+            await this.held.flush([partition]);
+          }
+        }
         if (applied < fetched.length && current()) {
           // A message was held: it and those after it are handed again shortly, as a new fetch would.
           lane.queue.unshift(...fetched.slice(applied));
@@ -240,6 +258,8 @@ export class PlatformaticConsumer extends Consumer {
     this.stream = undefined;
     stream?.pause();
     await this.idle();
+    this.held?.stop();
+    await this.held?.flush();
     this.unwatch?.();
     this.unwatch = undefined;
     await stream?.close().catch(() => undefined);
