@@ -9,6 +9,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...mongodb,
     kafkaGroupId: str('KAFKA_GROUP_ID', 'order-store'),
     watchPollMs: int('WATCH_POLL_MS', 500, 50, 60_000),
+    /** How long a new order may wait for its end before it is stored as PENDING (0: stored at once). */
+    pendingHoldMs: int('PENDING_HOLD_MS', 1000, 0, 60_000),
   });
 }
 

@@ -21,10 +21,11 @@ export function buildService(config: Config, { db, kafka, log, metrics = createM
   const repo = new OrderMongoRepository(db);
   const changes = new OrderChanges();
   const topics = topicNames(config.kafkaTopicPrefix);
+  const { start: startHolding, stop: stopHolding, ...handler } = orderEventsHandler(repo, changes, log, metrics, config.pendingHoldMs);
   const consumer = kafka.consumer({
     groupId: config.kafkaGroupId,
     topic: topics.orderEvents,
-    ...orderEventsHandler(repo, changes, log, metrics),
+    ...handler,
     batchWaitMs: config.kafkaBatchWaitMs,
     metrics,
   });
@@ -35,8 +36,12 @@ export function buildService(config: Config, { db, kafka, log, metrics = createM
     async start() {
       await repo.ensureIndexes();
       await kafka.ensureTopics(topicSpecs(topics));
+      startHolding();
       await consumer.start();
     },
-    stop: () => consumer.stop(),
+    async stop() {
+      await consumer.stop();
+      await stopHolding();
+    },
   };
 }

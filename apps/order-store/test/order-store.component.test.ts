@@ -192,6 +192,46 @@ describe('order-store service', () => {
     await expect(client.listOrders({ customerUserId: '', pageSize: 0, pageToken: 'garbage', status: 0 })).rejects.toMatchObject({ kind: 'invalid' });
   });
 
+  it('holds a new order back for PENDING_HOLD_MS: one that ends meanwhile is stored once, ended; the others as PENDING', async () => {
+    const count = (id: string) => db.collection('orders').countDocuments({ _id: id as never });
+    const [quick, slow] = [`ORD-${randomUUID()}`, `ORD-${randomUUID()}`];
+    await publish(placed(quick), placed(slow));
+    await new Promise((r) => setTimeout(r, 400));
+    expect([await count(quick), await count(slow)]).toEqual([0, 0]); // held (1000 ms)
+    await publish(confirmed(quick));
+    const done = await stored(quick, OrderStatus.ORDER_STATUS_CONFIRMED);
+    expect(done.history.map((h) => h.status)).toEqual([OrderStatus.ORDER_STATUS_PENDING, OrderStatus.ORDER_STATUS_CONFIRMED]);
+    await stored(slow, OrderStatus.ORDER_STATUS_PENDING);
+    await publish(confirmed(slow));
+    await stored(slow, OrderStatus.ORDER_STATUS_CONFIRMED);
+  });
+
+  it('leaves a held-back order uncommitted: an instance stopped while holding it loses nothing', async () => {
+    const elsewhere = createTestMongoDb(infra);
+    const env = { ...process.env, MONGODB_URI: infra.mongodbUri, MONGODB_DB: elsewhere.name, KAFKA_TOPIC_PREFIX: run.prefix, KAFKA_GROUP_ID: `order-store-${randomUUID()}` };
+    const { client: direct, db: other } = await connectMongo(infra.mongodbUri, elsewhere.name);
+    const instance = (holdMs: string) => buildService(loadConfig({ ...env, PENDING_HOLD_MS: holdMs }), { db: other, kafka: run.kafka, log });
+    try {
+      const id = `ORD-${randomUUID()}`;
+      const holding = instance('60000');
+      await holding.start();
+      await publish(placed(id));
+      await eventually(async () => (await holding.metrics.metrics()).includes('kafka_consume_duration_seconds_count'), { what: 'the OrderPlaced consumed' });
+      await holding.stop();
+      expect(await other.collection('orders').countDocuments({ _id: id as never })).toBe(0);
+      const next = instance('0');
+      await next.start();
+      try {
+        await eventually(async () => (await other.collection('orders').findOne({ _id: id as never }))?.status === 'PENDING', { what: 'the order stored by the next instance' });
+      } finally {
+        await next.stop();
+      }
+    } finally {
+      await direct.close();
+      await elsewhere.drop();
+    }
+  });
+
   it('waits for MongoDB when it is down and stores the order once it is back', async () => {
     const id = `ORD-${randomUUID()}`;
     proxy.cut();

@@ -10,6 +10,16 @@ export type RecordResult = 'inserted' | 'exists' | 'completed' | 'duplicate' | '
 /** How many orders are ended at once. */
 const COMPLETIONS_AT_ONCE = 16;
 
+/** Where new orders wait for their end before they are stored (a PlacementHold). */
+export interface HoldBack<E> {
+  /** Holds back an OrderPlaced; false: store it now. */
+  hold(input: E): boolean;
+  /** The held OrderPlaced of an order. */
+  get(orderId: string): (E & { type: 'placed' }) | undefined;
+  /** The order is stored: no longer held. */
+  release(orderId: string): void;
+}
+
 /**
  * Builds the stored orders from their events, idempotently: a redelivered
  * event finds its effect already there and changes nothing. The new orders of
@@ -18,18 +28,26 @@ const COMPLETIONS_AT_ONCE = 16;
  * precedes its end on the topic, so storing every new order first keeps each
  * order's events in order. `recorded` hears of each effect as it lands, even
  * if a later one fails.
+ *
+ * With `holdBack`, a new order that does not end in the batch is held back
+ * instead of stored, and stored with its end when that comes.
  */
 export async function recordOrderEvents<E extends OrderEventInput>(
   repo: OrderRepository,
   changes: OrderChanges,
   inputs: E[],
   recorded: (input: E, result: RecordResult) => void,
+  holdBack?: HoldBack<E>,
 ): Promise<void> {
-  const placed = inputs.filter((e): e is E & { type: 'placed' } => e.type === 'placed');
   const completed = inputs.filter((e): e is E & { type: 'completed' } => e.type === 'completed');
-
   const endOf = new Map<string, (typeof completed)[number]>();
   for (const e of completed) if (!endOf.has(e.completion.orderId)) endOf.set(e.completion.orderId, e);
+
+  // Held back before this batch, so ahead of its own new orders.
+  const heldBack = holdBack ? [...endOf.keys()].flatMap((orderId) => holdBack.get(orderId) ?? []) : [];
+  const placed = [...heldBack, ...inputs].filter(
+    (e): e is E & { type: 'placed' } => e.type === 'placed' && (endOf.has(e.placed.orderId) || !holdBack?.hold(e)),
+  );
   const stored = placed.map((input) => {
     const end = endOf.get(input.placed.orderId);
     endOf.delete(input.placed.orderId); // folded into one placement at most
@@ -39,6 +57,8 @@ export async function recordOrderEvents<E extends OrderEventInput>(
       : { input, end, order, eventIds: [input.placed.eventId] };
   });
   const inserted = await repo.insert(stored);
+  // Held until stored, so that a failed batch finds them again.
+  for (const e of heldBack) holdBack!.release(e.placed.orderId);
   const folded = new Set<E>();
   stored.forEach(({ input, end }, i) => {
     recorded(input, inserted[i]!);

@@ -4,17 +4,26 @@ import { orderLogger, type Logger } from '@order-system/logger';
 import { counter, type MetricsRegistry } from '@order-system/metrics';
 import { events } from '@order-system/proto';
 import type { OrderChanges } from '../app/order-changes.js';
-import { recordOrderEvents, type OrderEventInput, type RecordResult } from '../app/record-order-event.js';
+import { PlacementHold } from '../app/placement-hold.js';
+import { recordOrderEvents, type HoldBack, type OrderEventInput, type RecordResult } from '../app/record-order-event.js';
 import type { OrderRepository } from '../domain/ports.js';
 import { reasonFromWire } from './wire.js';
 
-/** order-events → the stored orders, a batch at a time. */
+/** How often orders held back for holdMs are stored as PENDING, as a share of holdMs. */
+const HOLD_CHECKS = 4;
+
+/**
+ * order-events → the stored orders, a batch at a time. New orders are held
+ * back for up to holdMs (0: not at all) so that most are stored once, ended;
+ * start() and stop() run the timer that stores those still PENDING then.
+ */
 export function orderEventsHandler(
   repo: OrderRepository,
   changes: OrderChanges,
   log: Logger,
   metrics: MetricsRegistry,
-): Pick<ConsumerOptions, 'handle' | 'handleBatch'> {
+  holdMs: number,
+): Pick<ConsumerOptions, 'handle' | 'handleBatch' | 'undurableFrom'> & { start(): void; stop(): Promise<void> } {
   // Counted where an order's state is stored, once: a redelivered event finds it stored and counts nothing.
   const created = counter(metrics, { name: 'orders_created_total', help: 'Orders stored as placed.' });
   const confirmed = counter(metrics, { name: 'orders_confirmed_total', help: 'Orders stored as confirmed.' });
@@ -28,20 +37,67 @@ export function orderEventsHandler(
     const orderId = input.type === 'placed' ? input.placed.orderId : input.completion.orderId;
     orderLogger(log, orderId, input.correlationId).info({ event: input.eventType, result }, 'order event recorded');
   };
-  const handleBatch = async (messages: IncomingMessage[]) => {
-    // A refund (money going back) leaves the stored order, FAILED already, as it is.
-    const inputs = messages.flatMap((m): Decoded[] => {
-      const event = decodeEvent(events.v1.OrderEvent, m);
-      if (event.refundRequested) return [];
-      return [{ ...toInput(event), correlationId: m.headers['x-correlation-id'] ?? event.eventId, eventType: m.headers['event-type'] }];
-    });
-    await recordOrderEvents(repo, changes, inputs, recorded);
+  const hold = new PlacementHold<Decoded & { type: 'placed' }>(holdMs);
+  const holdBack: HoldBack<Decoded> = {
+    hold: (e) => e.type === 'placed' && hold.hold(e.placed.orderId, e, e.partition, e.offset),
+    get: (orderId) => hold.get(orderId),
+    release: (orderId) => hold.release(orderId),
   };
-  return { handleBatch, handle: (message) => handleBatch([message]) };
+  // A partition's batches and the storing of its held orders take turns, so an
+  // order's end never overtakes its placement being stored.
+  const inTurn = turns<number>();
+
+  const handleBatch = (messages: IncomingMessage[]) =>
+    inTurn(messages[0]!.partition, async () => {
+      // A refund (money going back) leaves the stored order, FAILED already, as it is.
+      const inputs = messages.flatMap((m): Decoded[] => {
+        const event = decodeEvent(events.v1.OrderEvent, m);
+        if (event.refundRequested) return [];
+        const { partition, offset } = m;
+        return [{ ...toInput(event), partition, offset, correlationId: m.headers['x-correlation-id'] ?? event.eventId, eventType: m.headers['event-type'] }];
+      });
+      await recordOrderEvents(repo, changes, inputs, recorded, holdBack);
+    });
+
+  let timer: NodeJS.Timeout | undefined;
+  let storing: Promise<void> | undefined;
+  const storeDue = async () => {
+    for (const [partition, due] of hold.due()) {
+      await inTurn(partition, () => recordOrderEvents(repo, changes, due.map((held) => held.placed), recorded)).catch((err: unknown) => {
+        hold.restore(due); // tried again at the next check; their messages stay uncommitted
+        log.warn({ err, partition, orders: due.length }, 'storing held-back orders failed, will retry');
+      });
+    }
+  };
+  return {
+    handleBatch,
+    handle: (message) => handleBatch([message]),
+    undurableFrom: (partition) => hold.earliest(partition),
+    start() {
+      if (holdMs <= 0) return;
+      timer = setInterval(() => {
+        storing ??= storeDue().finally(() => (storing = undefined));
+      }, Math.max(1, Math.floor(holdMs / HOLD_CHECKS)));
+    },
+    async stop() {
+      clearInterval(timer);
+      await storing;
+    },
+  };
 }
 
-/** An event as recorded, with what its log line names. */
-type Decoded = OrderEventInput & { correlationId: string; eventType?: string };
+/** An event as recorded, with where its message sits and what its log line names. */
+type Decoded = OrderEventInput & { partition: number; offset: string; correlationId: string; eventType?: string };
+
+/** Runs functions one after another per key, each after the previous one settled. */
+function turns<K>() {
+  const last = new Map<K, Promise<unknown>>();
+  return <T>(key: K, fn: () => Promise<T>): Promise<T> => {
+    const next = (last.get(key) ?? Promise.resolve()).then(fn);
+    last.set(key, next.catch(() => undefined));
+    return next;
+  };
+}
 
 function toInput(e: events.v1.OrderEvent): OrderEventInput {
   const at = e.occurredAt ?? new Date();

@@ -1,0 +1,78 @@
+/** A new order held back, and where its message sits. */
+export interface Held<P> {
+  orderId: string;
+  placed: P;
+  partition: number;
+  offset: string;
+  since: number;
+}
+
+/**
+ * New orders held back for up to holdMs before they are stored as PENDING.
+ * Most orders end sooner, and one that ends while held is stored once, as it
+ * ended, instead of inserted and then updated. (On FerretDB an update is a read
+ * and a write in a transaction of its own: the largest cost of the store.)
+ * While an order is held its message is not committed (see earliest), so a
+ * crash delivers it again.
+ */
+export class PlacementHold<P> {
+  private readonly held = new Map<string, Held<P>>();
+
+  constructor(
+    private readonly holdMs: number,
+    /** Beyond this many, orders are stored at once (the store is down and the orders pile up, say). */
+    private readonly maxHeld = 10_000,
+  ) {}
+
+  get size(): number {
+    return this.held.size;
+  }
+
+  /** Holds the order back; false if holding is off or full: store it now. */
+  hold(orderId: string, placed: P, partition: number, offset: string, now = Date.now()): boolean {
+    if (this.holdMs <= 0) return false;
+    if (this.held.has(orderId)) return true; // delivered again: stays held where it first was
+    if (this.held.size >= this.maxHeld) return false;
+    this.held.set(orderId, { orderId, placed, partition, offset, since: now });
+    return true;
+  }
+
+  /** The order's placement, if it is held. */
+  get(orderId: string): P | undefined {
+    return this.held.get(orderId)?.placed;
+  }
+
+  /** The order is stored: no longer held. */
+  release(orderId: string): void {
+    this.held.delete(orderId);
+  }
+
+  /** The orders held for holdMs or more, taken out of the hold, by partition. */
+  due(now = Date.now()): Map<number, Held<P>[]> {
+    const due = new Map<number, Held<P>[]>();
+    for (const held of this.held.values()) {
+      if (now - held.since < this.holdMs) continue;
+      this.held.delete(held.orderId);
+      const list = due.get(held.partition);
+      if (list) list.push(held);
+      else due.set(held.partition, [held]);
+    }
+    return due;
+  }
+
+  /** Holds again orders whose storing failed, where they were. */
+  restore(items: Held<P>[]): void {
+    for (const held of items) if (!this.held.has(held.orderId)) this.held.set(held.orderId, held);
+  }
+
+  /** The offset of the partition's earliest held order: its commits must stop there. */
+  earliest(partition: number): string | undefined {
+    let earliest: bigint | undefined;
+    for (const held of this.held.values()) {
+      if (held.partition !== partition) continue;
+      const offset = BigInt(held.offset);
+      if (earliest === undefined || offset < earliest) earliest = offset;
+    }
+    return earliest === undefined ? undefined : String(earliest);
+  }
+}
