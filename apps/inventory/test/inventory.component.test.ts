@@ -3,6 +3,7 @@ import { isAppError } from '@order-system/errors';
 import { orders } from '@order-system/proto';
 import { eventually } from '@order-system/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reserveStock } from '../src/app/reserve-stock.js';
 import { settlePayments } from '../src/app/settle-payment.js';
 import { startInventory, stockOf, type Inventory } from './harness.js';
 
@@ -231,6 +232,133 @@ describe('inventory service', () => {
     expect(isAppError(bad, 'invalid')).toBe(true);
     expect(bad.message).toContain('product_id must be a UUID');
     expect(bad.message).toContain('stock must be a non-negative integer');
+  });
+});
+
+describe('group commit of reservations', () => {
+  /**
+   * Places orders at once, straight through the use case with a cached catalog:
+   * the first goes out alone, the rest queue behind it and go as one batch.
+   */
+  const placeAtOnce = (reqs: ReturnType<typeof order>[]) =>
+    Promise.allSettled(
+      reqs.map((r) => reserveStock(inv.repo, { ...r.order, correlationId: `c-${r.order.orderId}` }, inv.config.reservationTtlMs)),
+    );
+
+  /** The transaction (xmin) that committed each order's reservation. */
+  async function committedIn(reqs: ReturnType<typeof order>[]) {
+    const { rows } = await inv.db.query<{ order_id: string; tx: string }>(
+      'SELECT order_id, xmin::text AS tx FROM reservations WHERE order_id = ANY($1)',
+      [reqs.map((r) => r.order.orderId)],
+    );
+    return reqs.map((r) => rows.find((row) => row.order_id === r.order.orderId)?.tx);
+  }
+
+  const value = <T>(s: PromiseSettledResult<T>) => (s.status === 'fulfilled' ? s.value : undefined);
+  const reason = (s: PromiseSettledResult<unknown>) => (s.status === 'rejected' ? (s.reason as Error) : undefined);
+  const created = (s: PromiseSettledResult<{ created: boolean }>) => value(s)?.created === true;
+
+  it('commits concurrent orders together: 50 orders for 10 units reserve exactly 10, in two commits', async () => {
+    const p = await product(10);
+    const reqs = Array.from({ length: 50 }, () => order([{ productId: p.productId, quantity: 1 }]));
+    const settled = await placeAtOnce(reqs);
+    expect(settled.filter(created)).toHaveLength(10);
+    const rejected = settled.map(reason).filter((err) => err !== undefined);
+    expect(rejected).toHaveLength(40);
+    expect(rejected.every((err) => isAppError(err, 'failed_precondition') && err.message.includes('insufficient stock'))).toBe(true);
+    expect(await stockOf(inv.db, p.productId)).toMatchObject({ available: 0, reserved: 10 });
+    // Each answer is its own order's: the orders told 'reserved' are those with a reservation.
+    const txs = await committedIn(reqs);
+    expect(txs.map(Boolean)).toEqual(settled.map(created));
+    // The first order alone, the nine others reserved in the one batch behind it.
+    expect(new Set(txs.filter(Boolean)).size).toBe(2);
+    const placed = () => inv.published.filter((e) => e.orderPlaced && reqs.some((r) => r.order.orderId === e.orderId));
+    await eventually(() => placed().length >= 10, { what: 'OrderPlaced for each reserved order' });
+    expect(placed()).toHaveLength(10);
+  });
+
+  it('replays an order_id repeated within one batch: one reservation and event, the repeat replays it', async () => {
+    const p = await product(10);
+    const [lead, dup, after] = [1, 2, 3].map(() => order([{ productId: p.productId, quantity: 2 }]));
+    const changed = { order: { ...dup!.order, items: [{ ...dup!.order.items[0]!, quantity: 3 }] } };
+    const [, first, again, conflict] = (await placeAtOnce([lead!, dup!, dup!, changed, after!])).map((s) => ({ ok: value(s), err: reason(s) }));
+    expect(first!.ok?.created).toBe(true);
+    expect(again!.ok?.created).toBe(false);
+    expect(again!.ok?.reservation).toEqual(first!.ok?.reservation);
+    expect(isAppError(conflict!.err, 'already_exists')).toBe(true);
+    expect(await stockOf(inv.db, p.productId)).toMatchObject({ available: 4, reserved: 6 });
+    const placed = (id: string) => inv.published.filter((e) => e.orderPlaced && e.orderId === id);
+    await eventually(() => placed(dup!.order.orderId).length > 0 && placed(after!.order.orderId).length > 0, { what: 'OrderPlaced' });
+    expect(placed(dup!.order.orderId)).toHaveLength(1);
+    // The repeats did not fail the batch: the order after them committed with the first.
+    const [, dupTx, afterTx] = await committedIn([lead!, dup!, after!]);
+    expect(afterTx).toBe(dupTx);
+  });
+
+  it('decides a short order within a batch alone: the orders around it reserve, on stock as each left it', async () => {
+    const a = await product(3);
+    const b = await product(5);
+    const lead = order([{ productId: b.productId, quantity: 1 }]);
+    const before = order([{ productId: a.productId, quantity: 1 }]);
+    const short = order([{ productId: b.productId, quantity: 1 }, { productId: a.productId, quantity: 5 }]);
+    const next = order([{ productId: a.productId, quantity: 1 }]);
+    const settled = await placeAtOnce([lead, before, short, next]);
+    expect(settled.map(created)).toEqual([true, true, false, true]);
+    const err = reason(settled[2]!);
+    expect(isAppError(err, 'failed_precondition')).toBe(true);
+    expect(err!.message).toContain(`insufficient stock for product ${a.productId} (${a.sku}): requested 5, available 2`);
+    expect(await inv.repo.findReservation(short.order.orderId)).toBeUndefined();
+    expect(await stockOf(inv.db, a.productId)).toMatchObject({ available: 1, reserved: 2 });
+    expect(await stockOf(inv.db, b.productId)).toMatchObject({ available: 4, reserved: 1 });
+    const [, beforeTx, , nextTx] = await committedIn([lead, before, short, next]);
+    expect(nextTx).toBe(beforeTx);
+  });
+
+  it('prices again an order found stale within a batch and accepts it, the others committed without waiting for it', async () => {
+    const a = await product(10, usd(10));
+    const b = await product(10, usd(10));
+    await inv.db.query('UPDATE products SET price_units = 12 WHERE product_id = $1', [b.productId]); // by another instance
+    const [lead, first, stale, last] = [a, a, b, a].map((p) => order([{ productId: p.productId, quantity: 1 }]));
+    const settled = await placeAtOnce([lead!, first!, stale!, last!]);
+    expect(settled.map(created)).toEqual([true, true, true, true]);
+    expect(settled.map((s) => value(s)?.reservation.total)).toEqual([usd(10), usd(10), usd(12), usd(10)]);
+    expect(await stockOf(inv.db, a.productId)).toMatchObject({ available: 7, reserved: 3 });
+    expect(await stockOf(inv.db, b.productId)).toMatchObject({ available: 9, reserved: 1 });
+    const [, firstTx, staleTx, lastTx] = await committedIn([lead!, first!, stale!, last!]);
+    expect(lastTx).toBe(firstTx);
+    expect(staleTx).not.toBe(firstTx);
+  });
+
+  it('locks all of a batch\'s products first, in product_id order, as reserve_order and settling do', async () => {
+    const [low, high] = [await product(5), await product(5)].sort((x, y) => (x.productId < y.productId ? -1 : 1));
+    const lead = order([{ productId: (await product(5)).productId, quantity: 1 }]);
+    const holder = await inv.db.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM products WHERE product_id = $1 FOR UPDATE', [low!.productId]);
+      // The batch names high before low: it must wait for low without having taken high.
+      const placing = placeAtOnce([lead, order([{ productId: high!.productId, quantity: 1 }]), order([{ productId: low!.productId, quantity: 1 }])]);
+      await eventually(
+        async () => (await inv.db.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).rows.length > 0,
+        { what: 'the batch waiting for a product lock' },
+      );
+      await inv.db.query('SELECT 1 FROM products WHERE product_id = $1 FOR UPDATE NOWAIT', [high!.productId]);
+      await holder.query('COMMIT');
+      expect((await placing).map(created)).toEqual([true, true, true]);
+    } finally {
+      await holder.query('ROLLBACK');
+      holder.release();
+    }
+  });
+
+  it('reserves the others of a batch that one order fails, trying them one at a time', async () => {
+    const p = await product(10);
+    const [lead, first, bad, last] = [1, 2, 3, 4].map(() => order([{ productId: p.productId, quantity: 1 }]));
+    bad!.order.customer = { userId: 'user_1', email: 'nul\u0000@example.com' }; // PostgreSQL text cannot hold NUL
+    const settled = await placeAtOnce([lead!, first!, bad!, last!]);
+    expect(settled.map(created)).toEqual([true, true, false, true]);
+    expect(reason(settled[2]!)).toMatchObject({ code: '22021' });
+    expect(await stockOf(inv.db, p.productId)).toMatchObject({ available: 7, reserved: 3 });
   });
 });
 

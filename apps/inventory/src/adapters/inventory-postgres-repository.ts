@@ -1,11 +1,12 @@
-import { alreadyExists, invalid } from '@order-system/errors';
+import { alreadyExists, invalid, isAppError } from '@order-system/errors';
 import type pg from 'pg';
 import type { InventoryRepository, Page, ProductInput, ReserveOutcome, SettleOutcome, SettleRequest } from '../domain/ports.js';
 import type { OrderLine, Product, Reservation } from '../domain/reservation.js';
 import { afterSettlement, type Settlement } from '../domain/settlement.js';
 import { asUnavailable, inTransaction } from './postgres.js';
 import { CatalogCache } from './catalog-cache.js';
-import { encodeEvent } from './event-encoding.js';
+import { encodeEvent, type EncodedEvent } from './event-encoding.js';
+import { GroupCommit } from './group-commit.js';
 
 const PRODUCT_COLUMNS = 'product_id, sku, name, currency_code, price_units, price_nanos, available';
 
@@ -95,26 +96,57 @@ export class InventoryPostgresRepository implements InventoryRepository {
     return products;
   }
 
-  /** One round trip: reserve_order (migrations 003, 004) checks, decides and writes everything atomically. */
-  async reserve(r: Reservation, correlationId: string): Promise<ReserveOutcome> {
-    const event = encodeEvent({ type: 'OrderPlaced', reservation: r }, this.orderEventsTopic, correlationId);
+  /**
+   * Orders are reserved in groups: while one group is being committed, the
+   * orders that arrive queue and go together in the next (reserve_orders,
+   * migration 005), one round trip and one commit for all. A lone order goes
+   * at once, through reserve_order (migrations 003, 004).
+   */
+  private readonly reservations = new GroupCommit<PendingReservation, ReserveOutcome>({
+    many: (orders) => this.reserveMany(orders),
+    one: (order) => this.reserveOne(order),
+    shared: (err) => isAppError(err, 'unavailable'),
+    maxBatch: 64,
+  });
+
+  reserve(reservation: Reservation, correlationId: string): Promise<ReserveOutcome> {
+    const event = encodeEvent({ type: 'OrderPlaced', reservation }, this.orderEventsTopic, correlationId);
+    return this.reservations.run({ reservation, event });
+  }
+
+  private async reserveOne({ reservation: r, event }: PendingReservation): Promise<ReserveOutcome> {
     const { rows } = await this.pool
-      .query<{ outcome: 'reserved' | 'exists' | 'stale' | 'short'; product_id: string; requested: string; available: string }>({
+      .query<ReserveRow>({
         name: 'reserve_order',
         text: 'SELECT * FROM reserve_order($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)',
         values: [
-          r.orderId, r.fingerprint, r.customer.userId, r.customer.email, r.paymentToken, JSON.stringify(r.lines),
-          r.total.currencyCode, r.total.units, r.total.nanos, r.createdAt, r.expiresAt,
+          ...reservationValues(r),
           r.lines.map((l) => l.productId), r.lines.map((l) => l.quantity),
           event.topic, event.payload, JSON.stringify(event.headers),
         ],
       })
       .catch(asUnavailable);
-    const row = rows[0]!;
-    if (row.outcome === 'reserved') this.onOutboxWrite();
-    return row.outcome === 'short'
-      ? { outcome: 'short', productId: row.product_id, requested: Number(row.requested), available: Number(row.available) }
-      : { outcome: row.outcome };
+    const outcome = toReserveOutcome(rows[0]!);
+    if (outcome.outcome === 'reserved') this.onOutboxWrite();
+    return outcome;
+  }
+
+  private async reserveMany(orders: PendingReservation[]): Promise<ReserveOutcome[]> {
+    const { rows } = await this.pool
+      .query<ReserveRow & { ordinal: number }>({
+        name: 'reserve_orders',
+        text: 'SELECT * FROM reserve_orders($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)',
+        values: [
+          ...columns(orders.map(({ reservation }) => reservationValues(reservation))),
+          this.orderEventsTopic,
+          ...columns(orders.map(({ event }) => [event.payload, JSON.stringify(event.headers)])),
+        ],
+      })
+      .catch(asUnavailable);
+    const outcomes: ReserveOutcome[] = [];
+    for (const row of rows) outcomes[row.ordinal - 1] = toReserveOutcome(row);
+    if (outcomes.some((o) => o.outcome === 'reserved')) this.onOutboxWrite();
+    return outcomes;
   }
 
   async settle(requests: SettleRequest[]): Promise<SettleOutcome[]> {
@@ -211,6 +243,30 @@ export class InventoryPostgresRepository implements InventoryRepository {
     };
   }
 }
+
+/** An order to reserve, with its OrderPlaced event. */
+interface PendingReservation {
+  reservation: Reservation;
+  event: EncodedEvent;
+}
+
+interface ReserveRow {
+  outcome: 'reserved' | 'exists' | 'stale' | 'short';
+  product_id: string;
+  requested: string;
+  available: string;
+}
+
+/** The reservation's own arguments of reserve_order, and (one array each) of reserve_orders. */
+const reservationValues = (r: Reservation) => [
+  r.orderId, r.fingerprint, r.customer.userId, r.customer.email, r.paymentToken, JSON.stringify(r.lines),
+  r.total.currencyCode, r.total.units, r.total.nanos, r.createdAt, r.expiresAt,
+];
+
+const toReserveOutcome = (row: ReserveRow): ReserveOutcome =>
+  row.outcome === 'short'
+    ? { outcome: 'short', productId: row.product_id, requested: Number(row.requested), available: Number(row.available) }
+    : { outcome: row.outcome };
 
 /** A reservation's settlement, to apply. */
 interface Change {

@@ -5,6 +5,7 @@ import m001 from '../../migrations/001_inventory.sql';
 import m002 from '../../migrations/002_default_catalog.sql';
 import m003 from '../../migrations/003_reserve_function.sql';
 import m004 from '../../migrations/004_reserve_checks_prices.sql';
+import m005 from '../../migrations/005_reserve_orders.sql';
 
 /** Numbered migrations, applied in order, each once. */
 const migrations: [version: string, sql: string][] = [
@@ -12,6 +13,7 @@ const migrations: [version: string, sql: string][] = [
   ['002_default_catalog', m002],
   ['003_reserve_function', m003],
   ['004_reserve_checks_prices', m004],
+  ['005_reserve_orders', m005],
 ];
 
 export interface PostgresOptions {
