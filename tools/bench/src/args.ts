@@ -22,7 +22,8 @@ export const USAGE = `npm run bench -- --duration <s> [--rate <orders/s> | --con
   --max-in-flight <n>       open loop: skip (and count) sends beyond n unanswered calls (default 20000)
   --drain-timeout <s>       how long to wait for every accepted order to reach a terminal state (default 120)
   --pgbench-seconds <s>     pgbench run after the load (default 10; 0 skips it)
-  --build                   rebuild the services first (they are built anyway when dist is missing)
+  --no-build                bench the bundles in dist as they are (by default they are built
+                            first, through the Nx cache: a no-op when nothing changed)
   --seed <n>                seed of the order mix (default 1)
 `;
 
@@ -74,7 +75,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
       'max-in-flight': { type: 'string' },
       'drain-timeout': { type: 'string' },
       'pgbench-seconds': { type: 'string' },
-      build: { type: 'boolean' },
+      'no-build': { type: 'boolean' },
       seed: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -102,7 +103,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
     maxInFlight: number('max-in-flight', values['max-in-flight'], 20_000, 1, true),
     drainTimeoutS: number('drain-timeout', values['drain-timeout'], 120, 0),
     pgbenchSeconds: number('pgbench-seconds', values['pgbench-seconds'], 10, 0, true),
-    build: values.build ?? false,
+    build: !values['no-build'],
     seed: number('seed', values.seed, 1, 0, true),
   };
 }

@@ -110,7 +110,7 @@ export const kafka = {
    * How long a consumer's fetch may wait for messages to gather: fewer fetches
    * and larger batches, at up to that much latency per hop (see README, Performance).
    */
-  kafkaBatchWaitMs: int('KAFKA_BATCH_WAIT_MS', 10, 0, 5000),
+  kafkaBatchWaitMs: int('KAFKA_BATCH_WAIT_MS', 25, 0, 5000),
   /** The client library behind libs/platform/kafka: kafkajs, or platformatic (@platformatic/kafka 1.x). */
   kafkaClient: oneOf('KAFKA_CLIENT', 'kafkajs', ['kafkajs', 'platformatic'] as const),
 };
@@ -119,6 +119,8 @@ export const kafka = {
  * The node flags every service runs with (Dockerfiles set the same in
  * NODE_OPTIONS): a heap sized for a 256 MiB container. Left to itself V8
  * grows the heap lazily, to 200-280 MiB of RSS under load; with these a
- * service stays at 110-130 MiB at no measurable cost in CPU or latency.
+ * service stays at 120-140 MiB. A 16 MiB semi-space cuts young-generation
+ * GC by a third against 8 MiB (the gateway's GC: 1,070 → 730 ms per 20 s at
+ * 300 orders/s) for about 15 MiB more.
  */
-export const SERVICE_NODE_FLAGS = ['--max-old-space-size=128', '--max-semi-space-size=8'] as const;
+export const SERVICE_NODE_FLAGS = ['--max-old-space-size=128', '--max-semi-space-size=16'] as const;
