@@ -204,6 +204,39 @@ describe('inventory service', () => {
     expect(inv.published.filter((e) => ids.includes(e.orderId) && (e.orderConfirmed || e.orderFailed))).toHaveLength(20);
   });
 
+  it('records a payment result\'s event id only under its reservation\'s lock, as it decides on it', async () => {
+    const p = await product(5);
+    const req = order([{ productId: p.productId, quantity: 1 }]);
+    await inv.client.reserveStock(req);
+    const { orderId } = req.order;
+    const eventId = randomUUID();
+    const [holder, probe] = [await inv.db.connect(), await inv.db.connect()];
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM reservations WHERE order_id = $1 FOR UPDATE', [orderId]);
+      const settling = settlePayments(inv.repo, [
+        { eventId, correlationId: `c-${orderId}`, payment: { orderId, paymentId: `pay-${orderId}`, approved: true, declineMessage: '' } },
+      ]);
+      await eventually(
+        async () => (await probe.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).rows.length > 0,
+        { what: 'settling waiting for the reservation lock' },
+      );
+      // Had settling recorded the event id before taking the lock, this insert would wait for it, and time out.
+      await probe.query('BEGIN');
+      await probe.query(`SET LOCAL lock_timeout = '2s'`);
+      expect((await probe.query('INSERT INTO processed_events (event_id) VALUES ($1)', [eventId])).rowCount).toBe(1);
+      await probe.query('ROLLBACK');
+      await holder.query('COMMIT');
+      expect(await settling).toEqual([{ result: 'settled', move: 'sell', units: 1 }]);
+    } finally {
+      await probe.query('ROLLBACK');
+      await holder.query('ROLLBACK');
+      probe.release();
+      holder.release();
+    }
+    expect(await stockOf(inv.db, p.productId)).toMatchObject({ available: 4, reserved: 0, sold: 1 });
+  });
+
   it('answers UNAVAILABLE while PostgreSQL is down, with nothing half-done, and recovers', async () => {
     const p = await product(10);
     inv.proxy.cut();

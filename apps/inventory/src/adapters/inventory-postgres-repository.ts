@@ -39,6 +39,9 @@ interface ReservationRow {
   expires_at: Date;
 }
 
+/** A request's row in settle(): its order's reservation (all nulls if there is none), its event id if unseen. */
+type SettlingRow = (ReservationRow | Record<keyof ReservationRow, null>) & { fresh_event_id: string | null };
+
 const toProduct = (r: ProductRow): Product => ({
   productId: r.product_id,
   sku: r.sku,
@@ -151,18 +154,32 @@ export class InventoryPostgresRepository implements InventoryRepository {
 
   async settle(requests: SettleRequest[]): Promise<SettleOutcome[]> {
     const outcomes = await inTransaction(this.pool, async (client) => {
-      const { rows } = await client.query<ReservationRow>(
-        'SELECT * FROM reservations WHERE order_id = ANY($1) ORDER BY order_id FOR UPDATE',
-        [requests.map((r) => r.orderId)],
-      );
-      const current = new Map(rows.map((row) => [row.order_id, toReservation(row)]));
+      // One statement, one row per request in order: its order's reservation,
+      // locked in order_id order, and its event id if not processed before. The
+      // insert reads `locked` to its end first, so the event ids go in only once
+      // the reservations are locked (an ARRAY(SELECT … FROM fresh) column would
+      // insert them before).
+      const { rows } = await client.query<SettlingRow>({
+        name: 'lock_settling',
+        text: `WITH locked AS (
+                 SELECT * FROM reservations WHERE order_id = ANY ($1::text[]) ORDER BY order_id FOR UPDATE
+               ), fresh AS (
+                 INSERT INTO processed_events (event_id)
+                 SELECT unnest($2::text[]) FROM (SELECT count(*) FROM locked) AS all_locked
+                 ON CONFLICT DO NOTHING RETURNING event_id
+               )
+               SELECT r.*, f.event_id AS fresh_event_id
+                 FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS q(order_id, event_id, n)
+                 LEFT JOIN locked r ON r.order_id = q.order_id
+                 LEFT JOIN fresh f ON f.event_id = q.event_id
+                ORDER BY q.n`,
+        values: [requests.map((r) => r.orderId), requests.map((r) => r.eventId)],
+      });
+      const current = new Map<string, Reservation>();
+      for (const row of rows) if (row.order_id !== null) current.set(row.order_id, toReservation(row));
       const unknown = requests.find((r) => !current.has(r.orderId));
       if (unknown) throw invalid(`payment for unknown order ${unknown.orderId}`);
-      const { rows: fresh } = await client.query<{ event_id: string }>(
-        'INSERT INTO processed_events (event_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING RETURNING event_id',
-        [requests.map((r) => r.eventId)],
-      );
-      const unseen = new Set(fresh.map((row) => row.event_id));
+      const unseen = new Set(rows.flatMap((row) => row.fresh_event_id ?? []));
       // Decided in turn, each on the reservation as the results before it left it.
       const changes: Change[] = [];
       const settled = requests.map(({ eventId, orderId, correlationId, decide }): SettleOutcome => {
@@ -276,23 +293,15 @@ interface Change {
 }
 
 /**
- * Applies settlements, in order, in a few statements whatever their number:
- * each reservation's final state, the products' summed stock moves and one
- * outbox event per settlement. The caller holds the reservations' locks; the
- * products are locked here, at once and in product_id order (as reserve_order
- * does), and held only to the commit.
+ * Applies settlements, in order, in one call to apply_settlements (migration
+ * 006) whatever their number: each reservation's final state, the products'
+ * summed stock moves and one outbox event per settlement. The caller holds the
+ * reservations' locks; the products are locked there, at once and in
+ * product_id order (as reserve_order does), and held only to the commit.
  */
 async function applySettlements(client: pg.PoolClient, topic: string, changes: Change[]) {
   if (changes.length === 0) return;
   const final = new Map(changes.map(({ reservation: r, settlement: s }) => [r.orderId, s]));
-  await client.query(
-    `UPDATE reservations r SET status = s.status, payment_id = s.payment_id, failure_reason = s.failure_reason,
-            failure_message = s.failure_message, updated_at = now()
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
-            AS s(order_id, status, payment_id, failure_reason, failure_message)
-      WHERE r.order_id = s.order_id`,
-    columns([...final].map(([orderId, s]) => [orderId, s.status, s.paymentId ?? null, s.failureReason ?? null, s.failureMessage ?? null])),
-  );
   const moves = new Map<string, { reserved: number; sold: number; available: number }>();
   for (const { reservation, settlement } of changes) {
     if (settlement.stock === 'none') continue;
@@ -304,33 +313,22 @@ async function applySettlements(client: pg.PoolClient, topic: string, changes: C
       moves.set(productId, m);
     }
   }
-  if (moves.size > 0) {
-    await client.query('SELECT 1 FROM products WHERE product_id = ANY($1::uuid[]) ORDER BY product_id FOR UPDATE', [[...moves.keys()]]);
-    await client.query(
-      `UPDATE products p SET reserved = p.reserved + m.reserved, sold = p.sold + m.sold,
-              available = p.available + m.available, updated_at = now()
-         FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::bigint[]) AS m(product_id, reserved, sold, available)
-        WHERE p.product_id = m.product_id`,
-      columns([...moves].map(([id, m]) => [id, m.reserved, m.sold, m.available])),
-    );
-  }
   const encoded = changes.map((c) => encodeEvent(c.settlement.event, topic, c.correlationId));
-  // In the order given (ordinality), so the relay publishes them in that order; NOTIFY wakes it on commit.
-  await client.query(
-    `WITH e AS (
-       INSERT INTO outbox (topic, key, payload, headers)
-       SELECT topic, key, payload, headers
-         FROM unnest($1::text[], $2::text[], $3::bytea[], $4::jsonb[]) WITH ORDINALITY AS e(topic, key, payload, headers, n)
-        ORDER BY n
-     )
-     SELECT pg_notify('outbox', '')`,
-    columns(encoded.map((e) => [e.topic, e.key, e.payload, JSON.stringify(e.headers)])),
-  );
+  await client.query({
+    name: 'apply_settlements',
+    text: 'SELECT apply_settlements($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)',
+    values: [
+      ...columns([...final].map(([orderId, s]) => [orderId, s.status, s.paymentId ?? null, s.failureReason ?? null, s.failureMessage ?? null])),
+      ...columns([...moves].map(([id, m]) => [id, m.reserved, m.sold, m.available]), 4),
+      topic,
+      ...columns(encoded.map((e) => [e.key, e.payload, JSON.stringify(e.headers)])),
+    ],
+  });
 }
 
-/** Rows to the column arrays unnest() takes back apart. */
-function columns(rows: unknown[][]): unknown[][] {
-  return (rows[0] ?? []).map((_, i) => rows.map((row) => row[i]));
+/** Rows to the column arrays unnest() takes back apart; `width` gives empty ones when there may be no rows. */
+function columns(rows: unknown[][], width = rows[0]?.length ?? 0): unknown[][] {
+  return Array.from({ length: width }, (_, i) => rows.map((row) => row[i]));
 }
 
 const unitsOf = (r: Reservation) => r.lines.reduce((n, l) => n + l.quantity, 0);

@@ -6,6 +6,7 @@ import m002 from '../../migrations/002_default_catalog.sql';
 import m003 from '../../migrations/003_reserve_function.sql';
 import m004 from '../../migrations/004_reserve_checks_prices.sql';
 import m005 from '../../migrations/005_reserve_orders.sql';
+import m006 from '../../migrations/006_apply_settlements.sql';
 
 /** Numbered migrations, applied in order, each once. */
 const migrations: [version: string, sql: string][] = [
@@ -14,6 +15,7 @@ const migrations: [version: string, sql: string][] = [
   ['003_reserve_function', m003],
   ['004_reserve_checks_prices', m004],
   ['005_reserve_orders', m005],
+  ['006_apply_settlements', m006],
 ];
 
 export interface PostgresOptions {
