@@ -97,10 +97,22 @@ function checkDecoded(request: unknown): void {
 
 type AnyCall = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>;
 
-function callContext(call: AnyCall): CallContext {
+/**
+ * A call's correlation id, and a signal aborted if the client goes away before
+ * the reply. grpc-js also reports 'cancelled' when the stream closes after the
+ * reply; aborting then would cost a DOMException (a stack trace) per call for
+ * nothing, so `replied()` marks the call answered.
+ */
+function callContext(call: AnyCall): { ctx: CallContext; replied(): void } {
   const controller = new AbortController();
-  call.on('cancelled', () => controller.abort());
-  return { correlationId: correlationIdFrom(call.metadata) ?? randomUUID(), signal: controller.signal };
+  let answered = false;
+  call.on('cancelled', () => {
+    if (!answered) controller.abort();
+  });
+  return {
+    ctx: { correlationId: correlationIdFrom(call.metadata) ?? randomUUID(), signal: controller.signal },
+    replied: () => void (answered = true),
+  };
 }
 
 function served(path: string, call: AnyCall, ctx: CallContext): ServerCall {
@@ -128,7 +140,7 @@ function grpcImplementation(binding: ServiceBinding, log: Logger, metrics?: Metr
     const handler = binding.handlers[name] as unknown as (req: unknown, ctx: CallContext) => unknown;
     if (method.responseStream) {
       impl[name] = async (call: grpc.ServerWritableStream<unknown, unknown>) => {
-        const ctx = callContext(call);
+        const { ctx, replied } = callContext(call);
         try {
           const messages = observeStream(duration, served(method.path, call, ctx), () => {
             checkDecoded(call.request);
@@ -138,20 +150,28 @@ function grpcImplementation(binding: ServiceBinding, log: Logger, metrics?: Metr
             if (ctx.signal.aborted) break;
             if (!call.write(message)) await new Promise((resolve) => call.once('drain', resolve));
           }
+          replied();
           call.end();
         } catch (err) {
+          replied();
           call.emit('error', withCorrelation(ctx.correlationId, () => replyError(err, log, method.path)));
         }
       };
     } else {
       impl[name] = (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
-        const ctx = callContext(call);
+        const { ctx, replied } = callContext(call);
         observeUnary(duration, served(method.path, call, ctx), async () => {
           checkDecoded(call.request);
           return handler(call.request, ctx) as Promise<unknown>;
         }).then(
-          (res) => callback(null, res),
-          (err: unknown) => callback(withCorrelation(ctx.correlationId, () => replyError(err, log, method.path))),
+          (res) => {
+            replied();
+            callback(null, res);
+          },
+          (err: unknown) => {
+            replied();
+            callback(withCorrelation(ctx.correlationId, () => replyError(err, log, method.path)));
+          },
         );
       };
     }
