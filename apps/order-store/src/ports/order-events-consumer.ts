@@ -35,7 +35,8 @@ export function orderEventsHandler(
       else failed.inc({ reason: input.completion.failureReason ?? 'UNSPECIFIED' });
     }
     const orderId = input.type === 'placed' ? input.placed.orderId : input.completion.orderId;
-    orderLogger(log, orderId, input.correlationId).info({ event: input.eventType, result }, 'order event recorded');
+    // A child logger per event costs even when info is off (the bench's LOG_LEVEL=warn).
+    if (log.isLevelEnabled('info')) orderLogger(log, orderId, input.correlationId).info({ event: input.eventType, result }, 'order event recorded');
   };
   const hold = new PlacementHold<Decoded & { type: 'placed' }>(holdMs);
   const holdBack: HoldBack<Decoded> = {
