@@ -118,9 +118,8 @@ async function bench(sys: System): Promise<Report> {
   const rss = sampleRss(() => sys.pids());
   const lag = sampleLag(sys.metricsUrls);
   const cpuRoots = new Map([...sys.pids(), ...infraPids()]);
-  const cpuBefore = treeCpuSeconds(cpuRoots);
-  const machineBefore = machineCpuSeconds();
-  const benchCpuBefore = process.cpuUsage();
+  const cpuAtStart = cpuSnapshot(cpuRoots);
+  let cpuAtSendEnd = cpuAtStart;
   const t0 = Date.now();
 
   // Confirmed (terminal) as the order-store counts them: its /metrics, not a MongoDB scan (see order-store.ts).
@@ -147,6 +146,7 @@ async function bench(sys: System): Promise<Report> {
   let invariants: InvariantsReport | undefined;
   try {
     await runLoad(client, mix, stats, { mode: args.mode, durationS: args.durationS, timeoutMs: args.timeoutMs, maxInFlight: args.maxInFlight, signal: abort.signal, onSent: () => (phase = 'answers') });
+    cpuAtSendEnd = cpuSnapshot(cpuRoots);
     phase = 'drain';
     if (!abort.signal.aborted) terminal = await store.waitForTerminal(stats.acceptedAt.keys(), args.drainTimeoutS * 1000, abort.signal);
     else terminal = await store.readTerminal();
@@ -158,16 +158,7 @@ async function bench(sys: System): Promise<Report> {
     clearInterval(progress);
     client.close();
   }
-  const windowS = (Date.now() - t0) / 1000;
-  const cpuAfter = treeCpuSeconds(cpuRoots);
-  const machineAfter = machineCpuSeconds();
-  const benchCpu = process.cpuUsage(benchCpuBefore);
-  const cpuSeconds: Record<string, number> = {};
-  for (const [name, after] of cpuAfter) cpuSeconds[name] = round(after - (cpuBefore.get(name) ?? 0), 1);
-  cpuSeconds.bench = round((benchCpu.user + benchCpu.system) / 1e6, 1);
-  // Whatever else kept the machine busy (another workload would distort the figures).
-  const accounted = Object.values(cpuSeconds).reduce((sum, v) => sum + v, 0);
-  cpuSeconds.other = round(Math.max(0, machineAfter.busy - machineBefore.busy - accounted), 1);
+  const cpuAtEnd = cpuSnapshot(cpuRoots);
 
   const stageTimes = stages(await scrapeAll(sys.metricsUrls));
   lag.stop();
@@ -211,7 +202,7 @@ async function bench(sys: System): Promise<Report> {
   }
   const sendS = Math.max(0.001, (stats.endedAt - stats.startedAt) / 1000);
   const terminalCount = counts.confirmed + counts.failed;
-  const machineTotal = machineAfter.total - machineBefore.total;
+  const whileSending = cpuBetween(cpuAtStart, cpuAtSendEnd);
 
   return {
     run_id: runId,
@@ -255,12 +246,9 @@ async function bench(sys: System): Promise<Report> {
     stages_ms: stageTimes,
     peak_consumer_lag: lag.peak(),
     peak_rss_mib: Object.fromEntries([...rss.peakMiB()].map(([k, v]) => [k, round(v, 0)])),
-    cpu: {
-      seconds: cpuSeconds,
-      pct_of_one_core: Object.fromEntries(Object.entries(cpuSeconds).map(([k, v]) => [k, round((100 * v) / windowS, 0)])),
-      machine_busy_pct: round((100 * (machineAfter.busy - machineBefore.busy)) / Math.max(0.001, machineTotal), 0),
-      window_s: round(windowS, 1),
-    },
+    cpu: cpuBetween(cpuAtStart, cpuAtEnd),
+    // The steady state: the run's end also reads every order document and checks the invariants.
+    cpu_while_sending: { ...whileSending, ms_per_order: round((1000 * whileSending.machine_busy_s) / Math.max(1, duringSend), 2) },
     pg_bound_tps: 'tps' in pgbench ? round(pgbench.tps, 0) : null,
     pgbench,
     invariants_ok: invariants ? invariants.drift.length === 0 : null,
@@ -292,6 +280,37 @@ function infraPids(): Map<string, number> {
     if (Number.isInteger(pid) && pid > 0) out.set(name, pid);
   }
   return out;
+}
+
+interface CpuSnapshot {
+  at: number;
+  processes: Map<string, number>;
+  machine: { busy: number; total: number };
+  bench: NodeJS.CpuUsage;
+}
+
+/** CPU seconds used so far by each service and infrastructure process (with its children), the machine and the bench. */
+function cpuSnapshot(roots: Map<string, number>): CpuSnapshot {
+  return { at: Date.now(), processes: treeCpuSeconds(roots), machine: machineCpuSeconds(), bench: process.cpuUsage() };
+}
+
+/** The CPU used between two snapshots: seconds and share of one core per process, and how busy the machine was. */
+function cpuBetween(from: CpuSnapshot, to: CpuSnapshot) {
+  const windowS = Math.max(0.001, (to.at - from.at) / 1000);
+  const seconds: Record<string, number> = {};
+  for (const [name, cpu] of to.processes) seconds[name] = round(cpu - (from.processes.get(name) ?? 0), 1);
+  seconds.bench = round((to.bench.user + to.bench.system - from.bench.user - from.bench.system) / 1e6, 1);
+  const busy = to.machine.busy - from.machine.busy;
+  // Whatever else kept the machine busy (another workload would distort the figures).
+  const accounted = Object.values(seconds).reduce((sum, v) => sum + v, 0);
+  seconds.other = round(Math.max(0, busy - accounted), 1);
+  return {
+    seconds,
+    pct_of_one_core: Object.fromEntries(Object.entries(seconds).map(([k, v]) => [k, round((100 * v) / windowS, 0)])),
+    machine_busy_pct: round((100 * busy) / Math.max(0.001, to.machine.total - from.machine.total), 0),
+    machine_busy_s: round(busy, 1),
+    window_s: round(windowS, 1),
+  };
 }
 
 function round(n: number, digits: number): number {

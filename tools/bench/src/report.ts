@@ -26,6 +26,15 @@ export function percentilesMs(h: Histogram): Percentiles | null {
   };
 }
 
+/** CPU used over a window: per process (and the bench), and how busy the machine was. */
+export interface CpuUse {
+  seconds: Record<string, number>;
+  pct_of_one_core: Record<string, number>;
+  machine_busy_pct: number;
+  machine_busy_s: number;
+  window_s: number;
+}
+
 export interface Report {
   run_id: string;
   started_at: string;
@@ -53,7 +62,8 @@ export interface Report {
   /** The most messages each consumer was behind (summed over partitions), sampled every second. */
   peak_consumer_lag: Record<string, number>;
   peak_rss_mib: Record<string, number>;
-  cpu: { seconds: Record<string, number>; pct_of_one_core: Record<string, number>; machine_busy_pct: number; window_s: number };
+  cpu: CpuUse;
+  cpu_while_sending: CpuUse & { ms_per_order: number };
   pg_bound_tps: number | null;
   pgbench: PgbenchResult | { skipped: string };
   invariants_ok: boolean | null;
@@ -82,7 +92,8 @@ export function formatReport(r: Report): string {
     `stages (mean, from the services' /metrics)${Object.entries(r.stages_ms).map(([k, v]) => `\n  ${k.padEnd(40)} ${String(v.mean_ms).padStart(8)} ms  n=${v.count}`).join('') || ' n/a'}`,
     `peak lag         ${kv(r.peak_consumer_lag, ' msgs')}`,
     `peak RSS         ${Object.keys(r.peak_rss_mib).length > 0 ? kv(r.peak_rss_mib, ' MiB') : 'n/a (sampled for spawned services only)'}`,
-    `CPU (% of a core over ${r.cpu.window_s} s) ${kv(r.cpu.pct_of_one_core, '%')}; machine ${r.cpu.machine_busy_pct}% busy`,
+    `CPU sending      (% of a core over ${r.cpu_while_sending.window_s} s) ${kv(r.cpu_while_sending.pct_of_one_core, '%')}; machine ${r.cpu_while_sending.machine_busy_pct}% busy, ${r.cpu_while_sending.ms_per_order} ms per order`,
+    `CPU whole run    (% of a core over ${r.cpu.window_s} s, with the final reads and checks) ${kv(r.cpu.pct_of_one_core, '%')}; machine ${r.cpu.machine_busy_pct}% busy`,
     pg
       ? `pg_bound_tps     ${r.pg_bound_tps} (pgbench ${pg.variant}, -c ${pg.clients} -j ${pg.threads}, ${pg.seconds} s, avg ${pg.latency_avg_ms} ms; accepted_per_s is ${Math.round((100 * r.accepted_per_s) / Math.max(1, pg.tps))}% of it)`
       : `pg_bound_tps     n/a (${(r.pgbench as { skipped: string }).skipped})`,
