@@ -101,16 +101,22 @@ type AnyCall = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStrea
  * A call's correlation id, and a signal aborted if the client goes away before
  * the reply. grpc-js also reports 'cancelled' when the stream closes after the
  * reply; aborting then would cost a DOMException (a stack trace) per call for
- * nothing, so `replied()` marks the call answered.
+ * nothing, so `replied()` marks the call answered. The signal is made only for
+ * a handler that reads it.
  */
 function callContext(call: AnyCall): { ctx: CallContext; replied(): void } {
-  const controller = new AbortController();
+  let controller: AbortController | undefined;
   let answered = false;
   call.on('cancelled', () => {
-    if (!answered) controller.abort();
+    if (!answered) (controller ??= new AbortController()).abort();
   });
   return {
-    ctx: { correlationId: correlationIdFrom(call.metadata) ?? randomUUID(), signal: controller.signal },
+    ctx: {
+      correlationId: correlationIdFrom(call.metadata) ?? randomUUID(),
+      get signal() {
+        return (controller ??= new AbortController()).signal;
+      },
+    },
     replied: () => void (answered = true),
   };
 }
@@ -120,7 +126,15 @@ function served(path: string, call: AnyCall, ctx: CallContext): ServerCall {
     const value = call.metadata.get(name)[0];
     return typeof value === 'string' ? value : undefined;
   };
-  return { path, transport: 'grpc', header, ...ctx };
+  return {
+    path,
+    transport: 'grpc',
+    header,
+    correlationId: ctx.correlationId,
+    get signal() {
+      return ctx.signal;
+    },
+  };
 }
 
 function replyError(err: unknown, log: Logger, path: string): grpc.ServiceError {
