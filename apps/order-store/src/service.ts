@@ -39,9 +39,10 @@ export function buildService(config: Config, { db, kafka, log, metrics = createM
       startHolding();
       await consumer.start();
     },
+    // Orders still held when it stops are left uncommitted, for the next instance.
     async stop() {
-      await consumer.stop();
       await stopHolding();
+      await consumer.stop();
     },
   };
 }

@@ -232,6 +232,42 @@ describe('order-store service', () => {
     }
   });
 
+  it('keeps a held-back order uncommitted while storing it fails: an instance stopped meanwhile loses nothing', async () => {
+    const elsewhere = createTestMongoDb(infra);
+    const viaProxy = new URL(infra.mongodbUri);
+    viaProxy.host = `127.0.0.1:${proxy.port}`;
+    const env = { ...process.env, MONGODB_DB: elsewhere.name, KAFKA_TOPIC_PREFIX: run.prefix, KAFKA_GROUP_ID: `order-store-${randomUUID()}` };
+    const proxied = await connectMongo(viaProxy.toString(), elsewhere.name);
+    const direct = await connectMongo(infra.mongodbUri, elsewhere.name);
+    try {
+      const id = `ORD-${randomUUID()}`;
+      const holding = buildService(loadConfig({ ...env, PENDING_HOLD_MS: '200' }), { db: proxied.db, kafka: run.kafka, log });
+      await holding.start();
+      proxy.cut();
+      try {
+        await publish(placed(id));
+        await new Promise((r) => setTimeout(r, 2500)); // due, its storing failing, commits every second
+        await holding.stop();
+      } finally {
+        proxy.restore();
+      }
+      expect(await direct.db.collection('orders').countDocuments({ _id: id as never })).toBe(0);
+      const next = buildService(loadConfig({ ...env, PENDING_HOLD_MS: '0' }), { db: direct.db, kafka: run.kafka, log });
+      await next.start();
+      try {
+        await eventually(async () => (await direct.db.collection('orders').findOne({ _id: id as never }))?.status === 'PENDING', {
+          what: 'the order stored by the next instance',
+        });
+      } finally {
+        await next.stop();
+      }
+    } finally {
+      await proxied.client.close();
+      await direct.client.close();
+      await elsewhere.drop();
+    }
+  });
+
   it('waits for MongoDB when it is down and stores the order once it is back', async () => {
     const id = `ORD-${randomUUID()}`;
     proxy.cut();

@@ -47,22 +47,19 @@ export class PlacementHold<P> {
     this.held.delete(orderId);
   }
 
-  /** The orders held for holdMs or more, taken out of the hold, by partition. */
-  due(now = Date.now()): Map<number, Held<P>[]> {
-    const due = new Map<number, Held<P>[]>();
-    for (const held of this.held.values()) {
-      if (now - held.since < this.holdMs) continue;
-      this.held.delete(held.orderId);
-      const list = due.get(held.partition);
-      if (list) list.push(held);
-      else due.set(held.partition, [held]);
-    }
-    return due;
+  /** The partitions with an order held for holdMs or more. */
+  duePartitions(now = Date.now()): Set<number> {
+    const partitions = new Set<number>();
+    for (const held of this.held.values()) if (now - held.since >= this.holdMs) partitions.add(held.partition);
+    return partitions;
   }
 
-  /** Holds again orders whose storing failed, where they were. */
-  restore(items: Held<P>[]): void {
-    for (const held of items) if (!this.held.has(held.orderId)) this.held.set(held.orderId, held);
+  /**
+   * The partition's orders held for holdMs or more. They stay held (and their
+   * messages uncommitted) until release(), once they are stored.
+   */
+  due(partition: number, now = Date.now()): Held<P>[] {
+    return [...this.held.values()].filter((held) => held.partition === partition && now - held.since >= this.holdMs);
   }
 
   /** The offset of the partition's earliest held order: its commits must stop there. */

@@ -62,12 +62,15 @@ export function orderEventsHandler(
 
   let timer: NodeJS.Timeout | undefined;
   let storing: Promise<void> | undefined;
+  // In the partition's turn, so no batch ends an order while it is being
+  // stored; held (uncommitted) until stored, else tried again at the next check.
   const storeDue = async () => {
-    for (const [partition, due] of hold.due()) {
-      await inTurn(partition, () => recordOrderEvents(repo, changes, due.map((held) => held.placed), recorded)).catch((err: unknown) => {
-        hold.restore(due); // tried again at the next check; their messages stay uncommitted
-        log.warn({ err, partition, orders: due.length }, 'storing held-back orders failed, will retry');
-      });
+    for (const partition of hold.duePartitions()) {
+      await inTurn(partition, async () => {
+        const due = hold.due(partition);
+        await recordOrderEvents(repo, changes, due.map((held) => held.placed), recorded);
+        for (const held of due) hold.release(held.orderId);
+      }).catch((err: unknown) => log.warn({ err, partition }, 'storing held-back orders failed, will retry'));
     }
   };
   return {
@@ -78,7 +81,7 @@ export function orderEventsHandler(
       if (holdMs <= 0) return;
       timer = setInterval(() => {
         storing ??= storeDue().finally(() => (storing = undefined));
-      }, Math.max(1, Math.floor(holdMs / HOLD_CHECKS)));
+      }, Math.max(1, Math.floor(holdMs / HOLD_CHECKS))).unref();
     },
     async stop() {
       clearInterval(timer);
