@@ -43,14 +43,27 @@ export class HeldCommits {
     }
   }
 
-  async flush(partitions: Iterable<number> = [...this.applied.keys()]): Promise<void> {
+  /**
+   * Commits what may be committed, one flush after another (so the offsets
+   * recorded as committed are the broker's). `commit` overrides the
+   * constructor's, for a batch's own commit path.
+   */
+  flush(partitions: Iterable<number> = [...this.applied.keys()], commit = this.commit): Promise<void> {
+    const run = this.flushing.then(() => this.flushNow([...partitions], commit));
+    this.flushing = run;
+    return run;
+  }
+
+  private flushing: Promise<void> = Promise.resolve();
+
+  private async flushNow(partitions: number[], commit: (partition: number, offset: bigint) => Promise<void>): Promise<void> {
     for (const partition of partitions) {
       const next = this.applied.get(partition);
       if (next === undefined) continue;
       const offset = this.committable(partition, next);
       if (offset <= (this.committed.get(partition) ?? -1n)) continue;
       try {
-        await this.commit(partition, offset);
+        await commit(partition, offset);
         this.committed.set(partition, offset);
       } catch (err) {
         // The next flush tries again; until then a crash delivers more again, never less.

@@ -108,7 +108,11 @@ export class KafkajsConsumer extends Consumer {
         heartbeat,
       },
     );
-    if (this.held) await this.held.flush([batch.partition]);
+    // The batch's own commit path: consumer.commitOffsets does nothing once the
+    // consumer is stopping, and this batch may be the one a stop waits for.
+    const commit = (partition: number, offset: bigint) =>
+      commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition, offset: String(offset) }] }] });
+    if (this.held) await this.held.flush([batch.partition], commit);
     else await commitOffsetsIfNecessary();
   }
 }
