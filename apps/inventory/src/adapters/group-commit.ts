@@ -37,8 +37,11 @@ export class GroupCommit<T, R> {
 
   private async drain() {
     this.inFlight = true;
-    while (this.queue.length > 0) await this.send(this.queue.splice(0, this.opts.maxBatch));
-    this.inFlight = false;
+    try {
+      while (this.queue.length > 0) await this.send(this.queue.splice(0, this.opts.maxBatch));
+    } finally {
+      this.inFlight = false;
+    }
   }
 
   private async send(batch: Call<T, R>[]) {

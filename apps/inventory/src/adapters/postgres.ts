@@ -38,6 +38,11 @@ export function createPool(opts: PostgresOptions, log: Logger): pg.Pool {
     connectionTimeoutMillis: 2000,
     idleTimeoutMillis: 30_000,
     application_name: 'inventory',
+    // Reservations go one group at a time (group commit): one statement stuck on
+    // a lock or a dead connection would hold up every order. Ours take milliseconds.
+    statement_timeout: 10_000,
+    query_timeout: 15_000,
+    keepAlive: true,
   });
   // An idle client losing its server must not crash the process.
   pool.on('error', (err) => log.warn({ err }, 'idle postgres client failed'));
@@ -81,7 +86,9 @@ function isConnectionError(err: unknown): boolean {
   const e = err as { code?: string; message?: string };
   return (
     (e.code !== undefined && (CONNECTION_CODES.has(e.code) || e.code.startsWith('08'))) ||
-    /timeout exceeded when trying to connect|Connection terminated|connection timeout/i.test(e.message ?? '')
+    // (and statement_timeout, query_timeout: a statement that cannot finish is the database's trouble, not the request's)
+    e.code === '57014' ||
+    /timeout exceeded when trying to connect|Connection terminated|connection timeout|Query read timeout/i.test(e.message ?? '')
   );
 }
 
