@@ -172,7 +172,11 @@ describe('happy path', () => {
     });
     expect(final.status).toBe(200);
     expect(['ORDER_STATUS_CONFIRMED', 'ORDER_STATUS_FAILED']).toContain(final.body.status);
-    const list = await rest('GET', '/orders?customer_user_id=user_002');
+    // ListOrders reads order-store, which trails inventory's view (GetOrder falls back to it; a list cannot).
+    const list = await eventually(async () => {
+      const r = await rest('GET', '/orders?customer_user_id=user_002');
+      return r.body.orders?.length > 0 ? r : undefined;
+    }, { what: 'the order listed' });
     expect(list.body.orders.map((o: { order_id: string }) => o.order_id)).toEqual(['ORD-TEST-005']);
   });
 });
