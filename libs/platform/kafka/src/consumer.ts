@@ -220,6 +220,9 @@ export abstract class Consumer {
   private async process(message: IncomingMessage, heartbeat: () => Promise<void>): Promise<boolean> {
     const maxAttempts = this.opts.maxAttempts ?? 5;
     let delay = this.opts.retryDelayMs ?? 200;
+    // Failures that were not a dependency being away: after a long outage, a
+    // message that then fails for its own reason still gets maxAttempts tries.
+    let failures = 0;
     for (let attempt = 1; ; attempt++) {
       const attemptDone = this.metrics?.attempt();
       try {
@@ -228,7 +231,8 @@ export abstract class Consumer {
         return !held;
       } catch (err) {
         const where = { partition: message.partition, offset: message.offset, key: message.key, attempt };
-        if (isAppError(err, 'invalid') || (!isTransient(err) && attempt >= maxAttempts)) {
+        if (!isTransient(err)) failures++;
+        if (isAppError(err, 'invalid') || failures >= maxAttempts) {
           attemptDone?.('dead_lettered');
           this.log.error({ ...where, err }, 'dead-lettering message');
           await this.deadLetter(message, err, attempt);

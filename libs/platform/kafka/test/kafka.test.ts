@@ -122,14 +122,18 @@ describe.each(clients)('kafka lib against a real broker, on %s', (client) => {
       const n = (attempts.get(key) ?? 0) + 1;
       attempts.set(key, n);
       if (key === 'flaky' && n <= 4) throw unavailable('database down');
+      // A long outage, then a failure of its own: it still gets maxAttempts tries.
+      if (key === 'recovering' && n <= 4) throw unavailable('database down');
+      if (key === 'recovering' && n === 5) throw new AppError('internal', 'fails once');
       if (key === 'broken') throw new AppError('internal', 'always fails');
       done.push(key);
     });
     await consume(deadLetterTopic(topic), async (m) => void dead.push(m));
-    await producer.send(topic, ['flaky', 'broken', 'fine'].map((key) => ({ key, value: Buffer.from(key) })));
+    await producer.send(topic, ['flaky', 'recovering', 'broken', 'fine'].map((key) => ({ key, value: Buffer.from(key) })));
     await eventually(() => done.includes('fine') && dead.length === 1, { what: 'retries to finish' });
-    expect(done).toEqual(['flaky', 'fine']);
+    expect(done).toEqual(['flaky', 'recovering', 'fine']);
     expect(attempts.get('flaky')).toBe(5); // transient errors retry past maxAttempts
+    expect(attempts.get('recovering')).toBe(6);
     expect(attempts.get('broken')).toBe(3); // others stop at maxAttempts
     expect(dead[0]!.key).toBe('broken');
     expect(dead[0]!.headers['dlt-attempts']).toBe('3');
