@@ -1,5 +1,5 @@
 import { decodeEvent, type ConsumerOptions, type IncomingMessage } from '@order-system/kafka';
-import { orderLogger, type Logger } from '@order-system/logger';
+import { orderFields, type Logger } from '@order-system/logger';
 import { counter, type MetricsRegistry } from '@order-system/metrics';
 import { events } from '@order-system/proto';
 import { settlePayments, type PaymentSettlement } from '../app/settle-payment.js';
@@ -28,8 +28,7 @@ export function paymentEventsHandler(
       const { result, move, units } = outcomes[i]!;
       if (move === 'release') released.inc(units);
       settlements.inc({ payment: payment.approved ? 'approved' : 'declined', result });
-      // A child logger per event costs even when info is off (the bench's LOG_LEVEL=warn).
-      if (log.isLevelEnabled('info')) orderLogger(log, payment.orderId, correlationId).info({ result, approved: payment.approved }, 'payment settled');
+      log.info({ ...orderFields(payment.orderId, correlationId), result, approved: payment.approved }, 'payment settled');
     });
   };
   return { handleBatch, handle: (message) => handleBatch([message]) };

@@ -24,10 +24,6 @@ export class PlacementHold<P> {
     private readonly maxHeld = 10_000,
   ) {}
 
-  get size(): number {
-    return this.held.size;
-  }
-
   /** Holds the order back; false if holding is off or full: store it now. */
   hold(orderId: string, placed: P, partition: number, offset: string, now = Date.now()): boolean {
     if (this.holdMs <= 0) return false;

@@ -58,7 +58,7 @@ export async function recordOrderEvents<E extends OrderEventInput>(
   });
   const inserted = await repo.insert(stored);
   // Held until stored, so that a failed batch finds them again.
-  for (const e of heldBack) holdBack!.release(e.placed.orderId);
+  for (const e of heldBack) holdBack?.release(e.placed.orderId);
   const folded = new Set<E>();
   stored.forEach(({ input, end }, i) => {
     recorded(input, inserted[i]!);

@@ -1,6 +1,6 @@
 import { invalid } from '@order-system/errors';
 import { decodeEvent, type ConsumerOptions, type IncomingMessage } from '@order-system/kafka';
-import { orderLogger, type Logger } from '@order-system/logger';
+import { orderFields, type Logger } from '@order-system/logger';
 import { counter, type MetricsRegistry } from '@order-system/metrics';
 import { events } from '@order-system/proto';
 import type { OrderChanges } from '../app/order-changes.js';
@@ -35,8 +35,7 @@ export function orderEventsHandler(
       else failed.inc({ reason: input.completion.failureReason ?? 'UNSPECIFIED' });
     }
     const orderId = input.type === 'placed' ? input.placed.orderId : input.completion.orderId;
-    // A child logger per event costs even when info is off (the bench's LOG_LEVEL=warn).
-    if (log.isLevelEnabled('info')) orderLogger(log, orderId, input.correlationId).info({ event: input.eventType, result }, 'order event recorded');
+    log.info({ ...orderFields(orderId, input.correlationId), event: input.eventType, result }, 'order event recorded');
   };
   const hold = new PlacementHold<Decoded & { type: 'placed' }>(holdMs);
   const holdBack: HoldBack<Decoded> = {

@@ -1,6 +1,6 @@
 import { invalid } from '@order-system/errors';
 import { decodeEvent, type ConsumerOptions, type IncomingMessage, type Producer } from '@order-system/kafka';
-import { orderLogger, type Logger } from '@order-system/logger';
+import { orderFields, type Logger } from '@order-system/logger';
 import { counter, type MetricsRegistry } from '@order-system/metrics';
 import { events } from '@order-system/proto';
 import { charge, paymentEventId, refundEventId } from '../domain/charge.js';
@@ -45,8 +45,7 @@ export function orderEventsHandler(
     for (const { event, outcome, correlationId } of outcomes) {
       payments.inc({ outcome });
       const paymentId = event.paymentProcessed?.paymentId ?? event.paymentRefunded?.paymentId;
-      // A child logger per event costs even when info is off (the bench's LOG_LEVEL=warn).
-      if (log.isLevelEnabled('info')) orderLogger(log, event.orderId, correlationId).info({ paymentId, outcome }, outcome === 'refunded' ? 'payment refunded' : 'payment processed');
+      log.info({ ...orderFields(event.orderId, correlationId), paymentId, outcome }, outcome === 'refunded' ? 'payment refunded' : 'payment processed');
     }
   };
   return { handleBatch, handle: (message) => handleBatch([message]) };

@@ -12,6 +12,7 @@ export class HeldCommits {
   private readonly applied = new Map<number, bigint>();
   private readonly committed = new Map<number, bigint>();
   private timer?: NodeJS.Timeout;
+  private flushing: Promise<void> = Promise.resolve();
 
   constructor(
     /** The offset a partition may commit once every message before `next` is applied. */
@@ -53,8 +54,6 @@ export class HeldCommits {
     this.flushing = run;
     return run;
   }
-
-  private flushing: Promise<void> = Promise.resolve();
 
   private async flushNow(partitions: number[], commit: (partition: number, offset: bigint) => Promise<void>): Promise<void> {
     for (const partition of partitions) {
