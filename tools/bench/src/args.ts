@@ -2,7 +2,9 @@ import { parseArgs } from 'node:util';
 
 export const USAGE = `npm run bench -- --duration <s> [--rate <orders/s> | --concurrency <n>] [options]
 
-  --duration <s>            length of the send phase (default 20)
+  --duration <s>            length of the measured send phase (default 20)
+  --warmup <s>              sent first at the same load and reported apart: the spawned services
+                            start cold (JIT, pools). Default 10; 0 measures from the first order
   --rate <n>                open loop: n orders/s on a timer, latency from the scheduled time (default 100)
   --concurrency <n>         closed loop: n callers, each sends when its previous order answered
   --products <n>            regular products (default 10: contention; 1000: spread), plus one small-stock product
@@ -29,6 +31,7 @@ export const USAGE = `npm run bench -- --duration <s> [--rate <orders/s> | --con
 
 export interface BenchArgs {
   durationS: number;
+  warmupS: number;
   mode: { kind: 'open'; rate: number } | { kind: 'closed'; concurrency: number };
   products: number;
   scarceStock: number;
@@ -61,6 +64,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
     strict: true,
     options: {
       duration: { type: 'string' },
+      warmup: { type: 'string' },
       rate: { type: 'string' },
       concurrency: { type: 'string' },
       products: { type: 'string' },
@@ -87,6 +91,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
   const failureRate = values['payment-failure-rate'];
   return {
     durationS: number('duration', values.duration, 20, 1),
+    warmupS: number('warmup', values.warmup, 10, 0),
     mode:
       values.concurrency !== undefined
         ? { kind: 'closed', concurrency: number('concurrency', values.concurrency, 0, 1, true) }

@@ -56,29 +56,47 @@ const wallNow = () => performance.timeOrigin + performance.now();
 
 export interface LoadOptions {
   mode: Mode;
+  /** Sent first at the same load, into their own stats: freshly started services are still compiling and filling pools. */
+  warmupS: number;
   durationS: number;
   timeoutMs: number;
   maxInFlight: number;
   signal: AbortSignal;
+  /** Called when the measured window begins (after the warm-up). */
+  onMeasuring?: () => void;
   /** Called when the last order is sent, before waiting for the answers. */
   onSent?: () => void;
 }
 
 /**
- * Sends orders for durationS. Open loop: order i is due at start + i/rate and
- * is sent then whatever the answers so far (latency counts from that due time,
- * so a stalled system or a late client cannot hide queueing: no coordinated
- * omission). Closed loop: `concurrency` callers, each sending its next order
- * when the previous one answered. Resolves when every call has answered.
+ * Sends orders for warmupS + durationS. Open loop: order i is due at start +
+ * i/rate and is sent then whatever the answers so far (latency counts from
+ * that due time, so a stalled system or a late client cannot hide queueing:
+ * no coordinated omission). Closed loop: `concurrency` callers, each sending
+ * its next order when the previous one answered. An order due (open) or sent
+ * (closed) during the warm-up counts in `warmup`, later ones in `stats`; the
+ * load does not pause in between. Resolves when every call has answered.
  */
 export async function runLoad(
   client: ServiceClient<typeof orders.v1.OrderServiceService>,
-  mix: OrderMix,
-  stats: LoadStats,
+  mix: Pick<OrderMix, 'next'>,
+  { warmup, measured }: { warmup: LoadStats; measured: LoadStats },
   opts: LoadOptions,
 ): Promise<void> {
   const pending = new Set<Promise<void>>();
+  const start = performance.now();
+  const measureFrom = start + opts.warmupS * 1000;
+  const end = measureFrom + opts.durationS * 1000;
+  const statsAt = (t: number) => (t < measureFrom ? warmup : measured);
+  const inFlight = () => warmup.inFlight + measured.inFlight;
+  warmup.startedAt = wallNow();
+  const measuring = setTimeout(() => {
+    warmup.endedAt = measured.startedAt = wallNow();
+    opts.onMeasuring?.();
+  }, opts.warmupS * 1000);
+
   const send = (order: NextOrder, dueAt: number): Promise<void> => {
+    const stats = statsAt(dueAt);
     stats.sent++;
     if (order.duplicate) stats.duplicatesSent++;
     stats.inFlight++;
@@ -88,7 +106,9 @@ export async function runLoad(
       .then(
         () => {
           stats.ok++;
-          if (!stats.acceptedAt.has(order.request.orderId)) stats.acceptedAt.set(order.request.orderId, wallNow());
+          // A duplicate's first answer may have come in the warm-up: the order counts there.
+          const id = order.request.orderId;
+          if (!warmup.acceptedAt.has(id) && !measured.acceptedAt.has(id)) stats.acceptedAt.set(id, wallNow());
         },
         (err: unknown) => {
           stats.failed++;
@@ -104,23 +124,21 @@ export async function runLoad(
     return call;
   };
 
-  const start = performance.now();
-  const end = start + opts.durationS * 1000;
-  stats.startedAt = wallNow();
   if (opts.mode.kind === 'open') {
     const interval = 1000 / opts.mode.rate;
-    const total = Math.floor(opts.durationS * opts.mode.rate);
+    const total = Math.floor((opts.warmupS + opts.durationS) * opts.mode.rate);
     let i = 0;
     while (i < total && !opts.signal.aborted) {
       const now = performance.now();
       // Everything due by now goes out now, each timed from its own due time.
       for (; i < total && start + i * interval <= now; i++) {
-        if (stats.inFlight >= opts.maxInFlight) {
-          stats.skipped++;
-          stats.countError('client:max_in_flight');
+        const dueAt = start + i * interval;
+        if (inFlight() >= opts.maxInFlight) {
+          statsAt(dueAt).skipped++;
+          statsAt(dueAt).countError('client:max_in_flight');
           continue;
         }
-        void send(mix.next(), start + i * interval);
+        void send(mix.next(), dueAt);
       }
       if (i < total) await sleep(Math.max(0, start + i * interval - performance.now()));
     }
@@ -132,7 +150,9 @@ export async function runLoad(
     };
     await Promise.all(Array.from({ length: opts.mode.concurrency }, caller));
   }
-  stats.endedAt = wallNow();
+  clearTimeout(measuring);
+  measured.endedAt = wallNow();
+  if (!warmup.endedAt) warmup.endedAt = measured.startedAt = measured.endedAt;
   opts.onSent?.();
   await Promise.all(pending);
 }

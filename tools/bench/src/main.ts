@@ -19,7 +19,7 @@ import * as hdr from 'hdr-histogram-js';
 import { parseBenchArgs, USAGE, type BenchArgs } from './args.js';
 import { benchConfig } from './config.js';
 import { LoadStats, runLoad } from './load.js';
-import { sampleLag, scrapeAll, stages } from './metrics.js';
+import { sampleLag, scrapeAll, stages, type Sample } from './metrics.js';
 import { OrderStoreReader, type Terminal } from './order-store.js';
 import { runPgbench, type PgbenchResult, type ReserveVariant } from './pgbench.js';
 import { machineCpuSeconds, sampleRss, treeCpuSeconds } from './procstat.js';
@@ -108,18 +108,23 @@ async function bench(sys: System): Promise<Report> {
 
   const client = createServiceClient(orders.v1.OrderServiceService, sys.gatewayAddr, { defaultTimeoutMs: args.timeoutMs });
   const mix = new OrderMix(runId, products, args.seed);
+  const warmup = new LoadStats();
   const stats = new LoadStats();
   const store = new OrderStoreReader(sys.mongo, sys.metricsUrls.get('order-store'), sys.isolated ? undefined : `bench-${runId}-`);
   await store.start();
   const modeText = args.mode.kind === 'open' ? `open loop at ${args.mode.rate}/s` : `closed loop, ${args.mode.concurrency} callers`;
-  console.log(`${modeText} for ${args.durationS} s over ${args.products} products (+1 with ${args.scarceStock} units)`);
+  console.log(
+    `${modeText} for ${args.durationS} s after a ${args.warmupS}-s warm-up, over ${args.products} products (+1 with ${args.scarceStock} units)`,
+  );
 
   // Samplers: RSS of each service every 500 ms; CPU of services and infrastructure over the run.
   const rss = sampleRss(() => sys.pids());
   const lag = sampleLag(sys.metricsUrls);
   const cpuRoots = new Map([...sys.pids(), ...infraPids()]);
-  const cpuAtStart = cpuSnapshot(cpuRoots);
+  let cpuAtStart = cpuSnapshot(cpuRoots);
   let cpuAtSendEnd = cpuAtStart;
+  // The services' histograms count from their start; the stages are what the measured window added.
+  let metricsAtStart: Promise<Map<string, Sample[]>> = scrapeAll(sys.metricsUrls);
   const t0 = Date.now();
 
   // Confirmed (terminal) as the order-store counts them: its /metrics, not a MongoDB scan (see order-store.ts).
@@ -133,22 +138,42 @@ async function bench(sys: System): Promise<Report> {
       .then((n) => (confirmed = n === undefined ? '?' : String(n)))
       .finally(() => (polling = false));
   };
-  let phase = 'send';
+  let phase = args.warmupS > 0 ? 'warm-up' : 'send';
   const progress = setInterval(() => {
     poll();
     const s = Math.round((Date.now() - t0) / 1000);
+    const shown = phase === 'warm-up' ? warmup : stats;
     console.log(
-      `[${String(s).padStart(4)} s ${phase}] sent ${stats.sent}  accepted ${stats.accepted}  confirmed ${confirmed}  errors ${stats.errorCount}  in flight ${stats.inFlight}`,
+      `[${String(s).padStart(4)} s ${phase}] sent ${shown.sent}  accepted ${shown.accepted}  confirmed ${confirmed}  errors ${shown.errorCount}  in flight ${warmup.inFlight + stats.inFlight}`,
     );
   }, 1000);
 
   let terminal = new Map<string, Terminal>();
   let invariants: InvariantsReport | undefined;
   try {
-    await runLoad(client, mix, stats, { mode: args.mode, durationS: args.durationS, timeoutMs: args.timeoutMs, maxInFlight: args.maxInFlight, signal: abort.signal, onSent: () => (phase = 'answers') });
+    await runLoad(
+      client,
+      mix,
+      { warmup, measured: stats },
+      {
+        mode: args.mode,
+        warmupS: args.warmupS,
+        durationS: args.durationS,
+        timeoutMs: args.timeoutMs,
+        maxInFlight: args.maxInFlight,
+        signal: abort.signal,
+        onMeasuring: () => {
+          phase = 'send';
+          cpuAtStart = cpuSnapshot(cpuRoots);
+          metricsAtStart = scrapeAll(sys.metricsUrls);
+        },
+        onSent: () => (phase = 'answers'),
+      },
+    );
     cpuAtSendEnd = cpuSnapshot(cpuRoots);
     phase = 'drain';
-    if (!abort.signal.aborted) terminal = await store.waitForTerminal(stats.acceptedAt.keys(), args.drainTimeoutS * 1000, abort.signal);
+    const accepted = [...warmup.acceptedAt.keys(), ...stats.acceptedAt.keys()]; // disjoint (see runLoad)
+    if (!abort.signal.aborted) terminal = await store.waitForTerminal(accepted, args.drainTimeoutS * 1000, abort.signal);
     else terminal = await store.readTerminal();
     if (!abort.signal.aborted) {
       phase = 'check';
@@ -160,7 +185,7 @@ async function bench(sys: System): Promise<Report> {
   }
   const cpuAtEnd = cpuSnapshot(cpuRoots);
 
-  const stageTimes = stages(await scrapeAll(sys.metricsUrls));
+  const stageTimes = stages(await scrapeAll(sys.metricsUrls), await metricsAtStart);
   lag.stop();
   await sys.stopServices();
   rss.stop();
@@ -214,6 +239,7 @@ async function bench(sys: System): Promise<Report> {
       rate: args.mode.kind === 'open' ? args.mode.rate : null,
       concurrency: args.mode.kind === 'closed' ? args.mode.concurrency : null,
       duration_s: args.durationS,
+      warmup_s: args.warmupS,
       products: args.products,
       scarce_stock: args.scarceStock,
       payment_failure_rate: sys.isolated ? paymentFailureRate : 'as configured',
@@ -231,6 +257,7 @@ async function bench(sys: System): Promise<Report> {
       node: process.version,
       platform: `${os.platform()} ${os.release()}`,
     },
+    warmup: { sent: warmup.sent, accepted: warmup.accepted, create_latency_ms: percentilesMs(warmup.createLatency) },
     sent: stats.sent,
     duplicates_sent: stats.duplicatesSent,
     accepted: stats.accepted,

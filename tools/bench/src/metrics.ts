@@ -35,21 +35,41 @@ export async function scrape(url: string): Promise<Sample[] | undefined> {
 export interface Stage {
   count: number;
   mean_ms: number;
+  /** The histogram bucket the 99th percentile falls in, as its upper bound ("at most"); null above the last bucket. */
+  p99_at_most_ms: number | null;
 }
 
-/** Sum and count of a histogram over the samples whose labels match, as a mean in ms. */
+/** A histogram over the samples whose labels match: its mean and the upper bound of its p99 bucket, in ms. */
 function stage(samples: Sample[], histogram: string, match: Record<string, string | RegExp>): Stage | undefined {
   const ok = (s: Sample) => Object.entries(match).every(([k, v]) => (typeof v === 'string' ? s.labels[k] === v : v.test(s.labels[k] ?? '')));
-  const total = (suffix: string) => samples.filter((s) => s.name === `${histogram}${suffix}` && ok(s)).reduce((sum, s) => sum + s.value, 0);
+  const matching = (suffix: string) => samples.filter((s) => s.name === `${histogram}${suffix}` && ok(s));
+  const total = (suffix: string) => matching(suffix).reduce((sum, s) => sum + s.value, 0);
   const count = total('_count');
-  return count > 0 ? { count, mean_ms: Math.round((total('_sum') / count) * 10_000) / 10 } : undefined;
+  if (count === 0) return undefined;
+  // Buckets are cumulative per label set; summing the label sets bound by bound keeps them cumulative.
+  const byBound = new Map<number, number>();
+  for (const s of matching('_bucket')) byBound.set(Number(s.labels.le), (byBound.get(Number(s.labels.le)) ?? 0) + s.value);
+  const p99Bound = [...byBound].sort(([a], [b]) => a - b).find(([, n]) => n >= 0.99 * count)?.[0];
+  return {
+    count,
+    mean_ms: Math.round((total('_sum') / count) * 10_000) / 10,
+    p99_at_most_ms: p99Bound === undefined || !Number.isFinite(p99Bound) ? null : p99Bound * 1000,
+  };
 }
 
-/** Where an order spends its time, service by service (means since the services started). */
-export function stages(scraped: Map<string, Sample[]>): Record<string, Stage> {
+/** Counters and histograms are cumulative: what `after` added since `before`, series by series. */
+function since(after: Sample[], before: Sample[] = []): Sample[] {
+  const key = (s: Sample) => `${s.name}${JSON.stringify(s.labels)}`;
+  const was = new Map(before.map((s) => [key(s), s.value]));
+  return after.map((s) => ({ ...s, value: s.value - (was.get(key(s)) ?? 0) }));
+}
+
+/** Where an order spends its time, service by service, between two scrapes (from the services' start without `before`). */
+export function stages(scraped: Map<string, Sample[]>, before = new Map<string, Sample[]>()): Record<string, Stage> {
   const out: Record<string, Stage> = {};
   const add = (key: string, app: string, histogram: string, match: Record<string, string | RegExp>) => {
-    const samples = scraped.get(app);
+    const after = scraped.get(app);
+    const samples = after && since(after, before.get(app));
     const s = samples && stage(samples, histogram, match);
     if (s) out[key] = s;
   };

@@ -43,6 +43,8 @@ export interface Report {
   /** The commit and bundles benched (isolated target). */
   build?: Record<string, unknown>;
   machine: Record<string, unknown>;
+  /** The warm-up before the measured window, at the same load; counted nowhere else. */
+  warmup: { sent: number; accepted: number; create_latency_ms: Percentiles | null };
   sent: number;
   duplicates_sent: number;
   accepted: number;
@@ -83,13 +85,14 @@ export function formatReport(r: Report): string {
   const lines = [
     '',
     `── bench ${r.run_id}${r.interrupted ? ' (INTERRUPTED)' : ''}: ${r.parameters.mode} for ${r.parameters.duration_s} s, ${r.parameters.products} products, target ${r.parameters.target}`,
+    `warm-up          ${r.parameters.warmup_s} s: sent ${r.warmup.sent}, accepted ${r.warmup.accepted}, create latency ${fmt(r.warmup.create_latency_ms)} (not counted below)`,
     `sent ${r.sent} (${r.duplicates_sent} duplicates); accepted ${r.accepted} orders; rejected calls ${r.rejected}; max in flight ${r.max_in_flight}`,
     `accepted_per_s   ${r.accepted_per_s}`,
     `confirmed_per_s  ${r.confirmed_per_s} (terminal at the order-store; ${r.confirmed_per_s_during_send}/s while sending): ${r.terminal.confirmed} confirmed, ${r.terminal.failed} failed, ${r.terminal.not_terminal} not terminal`,
     `create latency   ${fmt(r.create_latency_ms)}`,
     `confirm latency  ${fmt(r.confirm_latency_ms)}`,
     `errors           ${kv(r.errors)}`,
-    `stages (mean, from the services' /metrics)${Object.entries(r.stages_ms).map(([k, v]) => `\n  ${k.padEnd(40)} ${String(v.mean_ms).padStart(8)} ms  n=${v.count}`).join('') || ' n/a'}`,
+    `stages (mean; p99 as its histogram bucket; from the services' /metrics)${Object.entries(r.stages_ms).map(([k, v]) => `\n  ${k.padEnd(40)} ${String(v.mean_ms).padStart(8)} ms  p99 ${v.p99_at_most_ms === null ? '> 10 s' : `≤ ${v.p99_at_most_ms} ms`}  n=${v.count}`).join('') || ' n/a'}`,
     `peak lag         ${kv(r.peak_consumer_lag, ' msgs')}`,
     `peak RSS         ${Object.keys(r.peak_rss_mib).length > 0 ? kv(r.peak_rss_mib, ' MiB') : 'n/a (sampled for spawned services only)'}`,
     `CPU sending      (% of a core over ${r.cpu_while_sending.window_s} s) ${kv(r.cpu_while_sending.pct_of_one_core, '%')}; machine ${r.cpu_while_sending.machine_busy_pct}% busy, ${r.cpu_while_sending.ms_per_order} ms per order`,
