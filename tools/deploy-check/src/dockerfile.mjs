@@ -92,6 +92,9 @@ export function stagesOf(instructions) {
   return stages;
 }
 
+/** The script node runs: its first argument that is not a node flag. */
+const scriptOf = (argv) => argv.slice(1).find((a) => !a.startsWith('-'));
+
 function execForm(args) {
   try {
     const v = JSON.parse(args);
@@ -141,7 +144,7 @@ export function checkDockerfile(text, app, subject = `apps/${app}/Dockerfile`) {
   if (!start) startDetail = 'no ENTRYPOINT or CMD';
   else if (!argv) startDetail = `${start.op} uses shell form: /bin/sh would be PID 1, not node`;
   else if (!/(^|\/)node$/.test(argv[0])) startDetail = `${start.op} starts with ${argv[0]}${/npm|yarn|pnpm/.test(argv[0]) ? ' (package managers swallow SIGTERM)' : ''}, not node`;
-  else if (argv[1] !== `dist/apps/${app}/main.cjs` && argv[1] !== `/app/dist/apps/${app}/main.cjs`) startDetail = `runs ${argv[1]}, want dist/apps/${app}/main.cjs`;
+  else if (![`dist/apps/${app}/main.cjs`, `/app/dist/apps/${app}/main.cjs`].includes(scriptOf(argv))) startDetail = `runs ${scriptOf(argv)}, want dist/apps/${app}/main.cjs`;
   else {
     startOk = true;
     startDetail = `${start.op} ${JSON.stringify(argv)}`;

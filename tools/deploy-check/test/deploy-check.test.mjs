@@ -100,6 +100,12 @@ describe('the Dockerfile checker', () => {
     const r = checkDockerfile('FROM node:22.20.0-bookworm-slim AS b\nFROM node:22.20.0-bookworm-slim\nUSER node\nENTRYPOINT ["npm", "start"]\n', 'gateway');
     expect(failed(r, 'node-pid-1')[0].detail).toMatch(/starts with npm .*not node/);
   });
+  it('takes node flags before the bundle, and names the script it would run instead', () => {
+    const image = (entry) => `FROM node:22.20.0-bookworm-slim AS b\nFROM node:22.20.0-bookworm-slim\nUSER node\nENTRYPOINT ${JSON.stringify(entry)}\n`;
+    const flags = ['node', '--max-old-space-size=128', '--single-threaded-gc'];
+    expect(failed(checkDockerfile(image([...flags, 'dist/apps/gateway/main.cjs']), 'gateway'), 'node-pid-1')).toEqual([]);
+    expect(failed(checkDockerfile(image([...flags, 'dist/apps/payment/main.cjs']), 'gateway'), 'node-pid-1')[0].detail).toMatch(/runs dist\/apps\/payment\/main.cjs/);
+  });
 });
 
 describe('the compose checker', () => {

@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { bool, ConfigError, int, kafka, list, num, parseConfig, port, str } from './index.js';
+import { bool, ConfigError, int, kafka, list, num, parseConfig, port, SERVICE_NODE_FLAGS, str } from './index.js';
 
 const schema = {
   host: str('HOST', 'localhost'),
@@ -43,5 +44,13 @@ describe('KAFKA_CLIENT', () => {
     expect(client({ KAFKA_CLIENT: '' })).toBe('kafkajs');
     expect(client({ KAFKA_CLIENT: 'platformatic' })).toBe('platformatic');
     expect(() => client({ KAFKA_CLIENT: 'rdkafka' })).toThrow(/KAFKA_CLIENT="rdkafka"/);
+  });
+});
+
+describe('SERVICE_NODE_FLAGS', () => {
+  it.each(['gateway', 'inventory', 'payment', 'order-store'])('are what the %s image starts node with', (app) => {
+    const dockerfile = readFileSync(new URL(`../../../../apps/${app}/Dockerfile`, import.meta.url), 'utf8');
+    const entrypoint = /^ENTRYPOINT (.*)$/m.exec(dockerfile)?.[1];
+    expect(JSON.parse(entrypoint ?? 'null')).toEqual(['node', ...SERVICE_NODE_FLAGS, `dist/apps/${app}/main.cjs`]);
   });
 });
