@@ -61,7 +61,7 @@ export interface Report {
   max_in_flight: number;
   /** Mean time per RPC or Kafka message in each service, from the services' own metrics. */
   stages_ms: Record<string, Stage>;
-  /** The most messages each consumer was behind (summed over partitions), sampled every second. */
+  /** The most messages each consumer was behind (summed over partitions), sampled every 5 s. */
   peak_consumer_lag: Record<string, number>;
   peak_rss_mib: Record<string, number>;
   cpu: CpuUse;
