@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { currentCorrelationId } from '@order-system/logger';
 import type { MetricsRegistry } from '@order-system/metrics';
 import { clientCall, rpcClientDuration } from './observe.js';
-import { CORRELATION_HEADER, serviceName, type MethodDef, type ServiceDef } from './service.js';
+import { CORRELATION_HEADER, NO_CHANNELZ, serviceName, type MethodDef, type ServiceDef } from './service.js';
 import { fromServiceError } from './status.js';
 
 export interface CallOptions {
@@ -39,6 +39,7 @@ export function createServiceClient<D extends ServiceDef>(
   const client = new grpc.Client(address, grpc.credentials.createInsecure(), {
     'grpc.keepalive_time_ms': 30_000,
     'grpc.enable_retries': 1,
+    ...NO_CHANNELZ,
   });
   const out: Record<string, unknown> = { close: () => client.close() };
   const duration = metrics && rpcClientDuration(metrics);

@@ -5,7 +5,7 @@ import { withCorrelation, type Logger } from '@order-system/logger';
 import type { MetricsRegistry } from '@order-system/metrics';
 import { observeStream, observeUnary, rpcServerDuration, type ServerCall } from './observe.js';
 import { addReflection } from './reflection.js';
-import { correlationIdFrom, serviceName, type CallContext, type ServiceBinding } from './service.js';
+import { correlationIdFrom, NO_CHANNELZ, serviceName, type CallContext, type ServiceBinding } from './service.js';
 import { toWireError } from './status.js';
 import { invalid } from '@order-system/errors';
 
@@ -35,6 +35,7 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
   const server = new grpc.Server({
     'grpc.max_receive_message_length': maxBytes,
     'grpc.max_send_message_length': maxBytes,
+    ...NO_CHANNELZ,
   });
   const names = opts.services.map((s) => serviceName(s.definition));
   const health = new HealthImplementation(Object.fromEntries(['', ...names].map((n) => [n, 'SERVING'])));

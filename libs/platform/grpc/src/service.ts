@@ -43,6 +43,14 @@ export function bindService<D extends ServiceDef>(definition: D, handlers: Servi
 
 export const CORRELATION_HEADER = 'x-correlation-id';
 
+/**
+ * grpc-js keeps channelz statistics by default: per call, closures, counters
+ * and timestamps on the server, the channel and the subchannel. Nothing here
+ * serves channelz. Off, the gateway allocates 1-2 % less per order; the
+ * bench's ceiling did not move beyond its noise.
+ */
+export const NO_CHANNELZ = { 'grpc.enable_channelz': 0 } as const;
+
 export function correlationIdFrom(metadata: Metadata): string | undefined {
   const value = metadata.get(CORRELATION_HEADER)[0];
   return typeof value === 'string' && value.length > 0 && value.length <= 128 ? value : undefined;
