@@ -74,7 +74,7 @@ export interface LoadOptions {
  * that due time, so a stalled system or a late client cannot hide queueing:
  * no coordinated omission). Closed loop: `concurrency` callers, each sending
  * its next order when the previous one answered. An order due (open) or sent
- * (closed) during the warm-up counts in `warmup`, later ones in `stats`; the
+ * (closed) during the warm-up counts in `warmup`, later ones in `measured`; the
  * load does not pause in between. Resolves when every call has answered.
  */
 export async function runLoad(
