@@ -5,6 +5,7 @@ import { withCorrelation } from '@order-system/logger';
 import type { MetricsRegistry } from '@order-system/metrics';
 import type { Logger } from 'pino';
 import type { Producer } from './backend.js';
+import { HeldCommits } from './held-commits.js';
 import { consumerMetrics, type ConsumerMetrics } from './metrics.js';
 import { deadLetterTopic } from './topics.js';
 
@@ -69,9 +70,6 @@ export function fetchWait(opts: Pick<ConsumerOptions, 'batchWaitMs'>): { maxWait
   return opts.batchWaitMs ? { maxWaitMs: opts.batchWaitMs, minBytes: 1 << 20 } : { maxWaitMs: 100, minBytes: 1 };
 }
 
-/** How often a consumer with undurableFrom commits what became durable since its last batch. */
-export const COMMIT_INTERVAL_MS = 1000;
-
 /** The header that carries a message's correlation id; its handling logs under it. */
 const CORRELATION_HEADER = 'x-correlation-id';
 
@@ -126,12 +124,12 @@ export abstract class Consumer {
   }
 
   /**
-   * The offset a partition may commit once every message before `next` is
-   * applied: `next`, or the first message whose effect is not yet durable.
+   * Manual commits that stop before the first message whose effect is not
+   * durable yet, for a handler with undurableFrom; undefined without one.
    */
-  protected committable(partition: number, next: bigint): bigint {
-    const from = this.opts.undurableFrom?.(partition);
-    return from !== undefined && BigInt(from) < next ? BigInt(from) : next;
+  protected heldCommits(commit: (partition: number, offset: bigint) => Promise<void>): HeldCommits | undefined {
+    const { undurableFrom } = this.opts;
+    return undurableFrom && new HeldCommits((partition) => undurableFrom(partition), commit, this.log);
   }
 
   /** Leaves the group once the message in hand is done and what was processed is committed. */

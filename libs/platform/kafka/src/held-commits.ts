@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
-import { COMMIT_INTERVAL_MS } from './consumer.js';
+
+/** How often a consumer with undurableFrom commits what became durable since its last batch. */
+export const COMMIT_INTERVAL_MS = 1000;
 
 /**
  * The commits of a consumer whose handler holds writes back (undurableFrom):
@@ -11,23 +13,28 @@ import { COMMIT_INTERVAL_MS } from './consumer.js';
 export class HeldCommits {
   private readonly applied = new Map<number, bigint>();
   private readonly committed = new Map<number, bigint>();
-  private timer?: NodeJS.Timeout;
+  private readonly timer: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
 
+  /** Commits on a timer from the start; close() stops it. */
   constructor(
-    /** The offset a partition may commit once every message before `next` is applied. */
-    private readonly committable: (partition: number, next: bigint) => bigint,
+    /** The offset of the partition's first message whose effect is not durable yet, if any. */
+    private readonly undurableFrom: (partition: number) => string | undefined,
     private readonly commit: (partition: number, offset: bigint) => Promise<void>,
     private readonly log: Logger,
-  ) {}
-
-  start(): void {
-    this.timer ??= setInterval(() => void this.flush(), COMMIT_INTERVAL_MS).unref();
+  ) {
+    this.timer = setInterval(() => void this.flush(), COMMIT_INTERVAL_MS).unref();
   }
 
-  stop(): void {
+  /** Stops the timer: what is not committed yet is left to the partitions' next owner. */
+  abandon(): void {
     clearInterval(this.timer);
-    this.timer = undefined;
+  }
+
+  /** Stops the timer and commits what may be committed, one last time. */
+  close(): Promise<void> {
+    this.abandon();
+    return this.flush();
   }
 
   /** Every message of the partition before `next` is applied (or held). */
@@ -53,6 +60,12 @@ export class HeldCommits {
     const run = this.flushing.then(() => this.flushNow([...partitions], commit));
     this.flushing = run;
     return run;
+  }
+
+  /** `next`, or the partition's first message whose effect is not durable yet if that comes before. */
+  private committable(partition: number, next: bigint): bigint {
+    const from = this.undurableFrom(partition);
+    return from !== undefined && BigInt(from) < next ? BigInt(from) : next;
   }
 
   private async flushNow(partitions: number[], commit: (partition: number, offset: bigint) => Promise<void>): Promise<void> {

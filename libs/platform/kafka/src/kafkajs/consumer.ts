@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer as KafkaConsumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import { Consumer, fetchWait, type ConsumerOptions, type IncomingMessage } from '../consumer.js';
-import { HeldCommits } from '../held-commits.js';
+import type { HeldCommits } from '../held-commits.js';
 
 /**
  * The kafkajs fetch loop: eachBatch hands each partition's batch to
@@ -47,15 +47,11 @@ export class KafkajsConsumer extends Consumer {
       this.metrics?.assigned(owned);
       this.held?.owned(owned);
     });
-    this.held?.stop(); // (a restart's)
-    if (this.opts.undurableFrom) {
-      const { topic } = this.opts;
-      const commit = (partition: number, offset: bigint) => consumer.commitOffsets([{ topic, partition, offset: String(offset) }]);
-      this.held = new HeldCommits((partition, next) => this.committable(partition, next), commit, this.log);
-    }
+    this.held?.abandon(); // (a restart's)
+    const { topic } = this.opts;
+    this.held = this.heldCommits((partition, offset) => consumer.commitOffsets([{ topic, partition, offset: String(offset) }]));
     await consumer.connect();
     await consumer.subscribe({ topic: this.opts.topic, fromBeginning: true });
-    this.held?.start();
     await consumer.run({
       autoCommit: !this.held,
       eachBatchAutoResolve: false,
@@ -87,8 +83,7 @@ export class KafkajsConsumer extends Consumer {
   }
 
   protected async disconnect(): Promise<void> {
-    this.held?.stop();
-    await this.held?.flush();
+    await this.held?.close();
     await this.consumer?.disconnect();
   }
 

@@ -3,7 +3,7 @@ import type { Consumer as Client, Message, MessagesStream } from '@platformatic/
 import type { Logger } from 'pino';
 import type { KafkaOptions } from '../backend.js';
 import { Consumer, fetchWait, type ConsumerOptions, type IncomingMessage } from '../consumer.js';
-import { HeldCommits } from '../held-commits.js';
+import type { HeldCommits } from '../held-commits.js';
 import { baseOptions, platformatic, type Platformatic } from './load.js';
 
 type Stream = MessagesStream<Buffer, Buffer, Buffer, Buffer>;
@@ -72,13 +72,9 @@ export class PlatformaticConsumer extends Consumer {
       autocommit: false,
     });
     this.client = client;
-    this.held?.stop(); // (a restart's)
-    if (this.opts.undurableFrom) {
-      const { topic } = this.opts;
-      const commit = (partition: number, offset: bigint) => client.commit({ offsets: [{ topic, partition, offset, leaderEpoch: -1 }] });
-      this.held = new HeldCommits((partition, next) => this.committable(partition, next), commit, this.log);
-      this.held.start();
-    }
+    this.held?.abandon(); // (a restart's)
+    const { topic } = this.opts;
+    this.held = this.heldCommits((partition, offset) => client.commit({ offsets: [{ topic, partition, offset, leaderEpoch: -1 }] }));
     client.on('consumer:group:join', ({ assignments }) => this.joined(client, assignments ?? []));
     // A rejoin that failed for good: the client is out of the group.
     client.on('error', (err) => this.crashed(client, err));
@@ -258,8 +254,7 @@ export class PlatformaticConsumer extends Consumer {
     this.stream = undefined;
     stream?.pause();
     await this.idle();
-    this.held?.stop();
-    await this.held?.flush();
+    await this.held?.close();
     this.unwatch?.();
     this.unwatch = undefined;
     await stream?.close().catch(() => undefined);
