@@ -48,6 +48,7 @@ fi
 : "${FERRETDB_DEBUG_PORT:=8088}"
 : "${FERRETDB_HANDLER:=postgresql}"  # postgresql (private cluster, fast) | sqlite (no PostgreSQL, slow)
 : "${FERRETDB_LOG_LEVEL:=error}"
+: "${BACKGROUND_SCHED:=batch}"      # batch | normal: how Kafka, FerretDB and its PostgreSQL are scheduled
 
 mkdir -p "$INFRA_DIR" "$INFRA_CACHE"
 INFRA_DIR=$(cd "$INFRA_DIR" && pwd)
@@ -73,6 +74,14 @@ die_with_log() {
   fi
   exit 1
 }
+
+# The command prefix for the servers off the request path (Kafka, FerretDB and its PostgreSQL):
+# SCHED_BATCH where chrt can set it. They keep their share of the CPU but do not preempt on
+# wake-up, so a Kafka batch does not interrupt a CreateOrder (libs/platform/config/src/launch.ts).
+[[ $BACKGROUND_SCHED == batch || $BACKGROUND_SCHED == normal ]] ||
+  die "BACKGROUND_SCHED=\"$BACKGROUND_SCHED\" must be batch or normal"
+BACKGROUND=()
+if [[ $BACKGROUND_SCHED == batch ]] && chrt --batch 0 true 2>/dev/null; then BACKGROUND=(chrt --batch 0); fi
 
 # ---- processes --------------------------------------------------------------------------------
 pid_file() { echo "$RUN_DIR/$1.pid"; }

@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SERVICE_NODE_FLAGS } from '@order-system/config';
+import { serviceCommand } from '@order-system/config/launch';
 import { checkHealth } from '@order-system/grpc';
 import { KafkaClient } from '@order-system/kafka';
 import { createLogger } from '@order-system/logger';
@@ -214,14 +214,15 @@ export async function startIsolated(cfg: BenchConfig, opts: IsolatedOptions): Pr
         env.INVENTORY_ADDR = `127.0.0.1:${ports.inventory}`;
         env.ORDER_STORE_ADDR = `127.0.0.1:${ports['order-store']}`;
       }
-      const nodeArgs: string[] = [...SERVICE_NODE_FLAGS];
+      const nodeArgs: string[] = [];
       if (opts.profileDir) {
         const dir = path.join(opts.profileDir, app);
         mkdirSync(dir, { recursive: true });
         nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
       }
       // Own process group: a Ctrl-C reaches the bench, which stops the services in order.
-      const child = spawn(process.execPath, [...nodeArgs, bundleOf(app)], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      const { command, args } = serviceCommand(app, bundleOf(app), nodeArgs);
+      const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
       const out = createWriteStream(path.join(opts.logDir, `${app}.log`), { flags: 'a' });
       child.stdout!.pipe(out);
       child.stderr!.pipe(out);

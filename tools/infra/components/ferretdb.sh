@@ -89,7 +89,7 @@ fdbpg_up() {
       "max_wal_size = 1GB" \
       "random_page_cost = 1.1" \
       "timezone = 'UTC'"
-    pg_start ferretdb-pg "$FDBPG_DATA"
+    pg_start ferretdb-pg "$FDBPG_DATA" background
     pid=$(pg_pid ferretdb-pg "$FDBPG_DATA")
   fi
   wait_until ferretdb-pg "$LOG_DIR/ferretdb-pg.log" "$pid" "$FDBPG_DATA" fdbpg_sql -c 'SELECT 1'
@@ -116,7 +116,7 @@ ferretdb_up() {
       *) die "ferretdb: FERRETDB_HANDLER must be postgresql or sqlite, not '$FERRETDB_HANDLER'" ;;
     esac
     info "ferretdb: starting $FERRETDB_VERSION ($FERRETDB_HANDLER backend)"
-    pid=$(start_daemon ferretdb "$FERRETDB_LOG" "$FERRETDB_BIN" "${backend[@]}" \
+    pid=$(start_daemon ferretdb "$FERRETDB_LOG" "${BACKGROUND[@]}" "$FERRETDB_BIN" "${backend[@]}" \
       --listen-addr="127.0.0.1:$MONGO_PORT" --debug-addr="127.0.0.1:$FERRETDB_DEBUG_PORT" \
       --state-dir="$FERRETDB_DATA" --telemetry=disable --log-level="$FERRETDB_LOG_LEVEL")
   fi

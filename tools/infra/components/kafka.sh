@@ -112,7 +112,7 @@ kafka_up() {
     kafka_format_once
     info "kafka: starting $KAFKA_VERSION"
     # shellcheck disable=SC2086 # option lists are meant to split
-    pid=$(start_daemon kafka "$KAFKA_LOG" "$JAVA" $KAFKA_HEAP_OPTS $KAFKA_JVM_OPTS \
+    pid=$(start_daemon kafka "$KAFKA_LOG" "${BACKGROUND[@]}" "$JAVA" $KAFKA_HEAP_OPTS $KAFKA_JVM_OPTS \
       "-Xlog:gc*:file=$LOG_DIR/kafka-gc.log:time,tags:filecount=3,filesize=10M" \
       -Djava.awt.headless=true -Dlog4j2.configurationFile="$KAFKA_LOG4J" \
       -cp "$KAFKA_HOME/libs/*" kafka.Kafka "$KAFKA_MARKER")

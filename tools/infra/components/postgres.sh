@@ -84,11 +84,13 @@ pg_pid() {
   echo "$pid"
 }
 
-# pg_start NAME DATA: start with pg_ctl (it waits for the socket), record the postmaster pid.
+# pg_start NAME DATA [background]: start with pg_ctl (it waits for the socket), record the postmaster
+# pid. A background cluster runs under $BACKGROUND, which its backends inherit.
 pg_start() {
-  local name=$1 data=$2 log=$LOG_DIR/$1.log
+  local name=$1 data=$2 log=$LOG_DIR/$1.log sched=()
+  [[ ${3:-} == background ]] && sched=("${BACKGROUND[@]}")
   info "$name: starting"
-  as_pg "$PG_BIN/pg_ctl" -D "$data" -l "$log" -w -t "$INFRA_TIMEOUT" -s start 9>&- ||
+  as_pg "${sched[@]}" "$PG_BIN/pg_ctl" -D "$data" -l "$log" -w -t "$INFRA_TIMEOUT" -s start 9>&- ||
     die_with_log "$name: pg_ctl start failed" "$log"
   pg_pid "$name" "$data" >/dev/null || die_with_log "$name: started but no live postmaster" "$log"
 }

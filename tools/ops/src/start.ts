@@ -7,7 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SERVICE_NODE_FLAGS } from '@order-system/config';
+import { serviceCommand } from '@order-system/config/launch';
 import { checkHealth } from '@order-system/grpc';
 import { inheritedEnv, opsConfig, services } from './config.js';
 
@@ -33,7 +33,8 @@ let stopping = false;
 
 for (const svc of services(cfg)) {
   const log = createWriteStream(path.join(logDir, `${svc.name}.log`), { flags: 'a' });
-  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, path.join(root, 'dist/apps', svc.name, 'main.cjs')], {
+  const { command, args } = serviceCommand(svc.name, path.join(root, 'dist/apps', svc.name, 'main.cjs'));
+  const child = spawn(command, args, {
     cwd: root,
     env: { ...inheritedEnv(), ...svc.env },
     stdio: ['ignore', 'pipe', 'pipe'],
