@@ -1,0 +1,31 @@
+/**
+ * `nx run <app>:serve`: one built service in the foreground, started as
+ * `npm start` and the bench start it (serviceCommand: SERVICE_NODE_FLAGS, and
+ * SCHED_BATCH off the request path). Signals are passed on; the exit code is
+ * the service's.
+ *
+ *   tsx tools/ops/src/serve.ts <gateway|inventory|payment|order-store>
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { serviceCommand } from '@order-system/config/launch';
+
+const APPS = ['gateway', 'inventory', 'payment', 'order-store'];
+const root = path.resolve(import.meta.dirname, '../../..');
+
+const app = process.argv[2] ?? '';
+if (!APPS.includes(app)) {
+  console.error(`serve: name one of ${APPS.join(', ')} (got "${app}")`);
+  process.exit(2);
+}
+const bundle = path.join(root, 'dist/apps', app, 'main.cjs');
+if (!existsSync(bundle)) {
+  console.error(`serve: ${path.relative(root, bundle)} is missing; build it first (npx nx run ${app}:build)`);
+  process.exit(1);
+}
+
+const { command, args } = serviceCommand(app, bundle);
+const child = spawn(command, args, { stdio: 'inherit' });
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
+child.on('exit', (code, signal) => process.exit(code ?? (signal === 'SIGINT' || signal === 'SIGTERM' ? 0 : 1)));
