@@ -14,9 +14,10 @@ export const BACKGROUND_SERVICES: ReadonlySet<string> = new Set(['payment', 'ord
  * of the CPU but stops it from preempting on wake-up, so the request path
  * is not interrupted every time a Kafka batch arrives. On the bench at 300
  * orders/s, with Kafka and FerretDB under SCHED_BATCH as well
- * (tools/infra), CreateOrder's p99 went from 32-37 ms to 24-27 ms, with the
- * ceiling no lower. Nice levels cannot do this: they take the share away, and
- * at saturation the order-store starved (its lag grew to 35,000 messages).
+ * (tools/infra), CreateOrder's p99 averaged 28 ms (24-30) over 7 runs
+ * against 33 ms (28-37) over 8 runs without, interleaved; the ceiling was no
+ * lower. Nice levels cannot do this: they take the share away, and at
+ * saturation the order-store starved (its lag grew to 35,000 messages).
  * BACKGROUND_SCHED=normal turns it off (here and in tools/infra). The
  * container images leave scheduling to the orchestrator.
  */
