@@ -1,6 +1,7 @@
 import { invalid } from '@order-system/errors';
 import { bindService, type CallContext, type ServiceBinding } from '@order-system/grpc';
 import { catalog, orders } from '@order-system/proto';
+import type { Admission } from '../app/admission.js';
 import type { Deps } from '../app/deps.js';
 import { getOrder } from '../app/get-order.js';
 import { listOrders } from '../app/list-orders.js';
@@ -8,12 +9,12 @@ import { placeOrder } from '../app/place-order.js';
 import { watchOrder } from '../app/watch-order.js';
 
 /** The public services, shared by the gRPC listener and the Connect/gRPC-Web one. */
-export function publicServices(deps: Deps, rpcTimeoutMs: number): ServiceBinding[] {
+export function publicServices(deps: Deps, rpcTimeoutMs: number, admission: Admission): ServiceBinding[] {
   const opts = (ctx: CallContext) => ({ correlationId: ctx.correlationId, signal: ctx.signal, timeoutMs: rpcTimeoutMs });
   return [
     bindService(orders.v1.OrderServiceService, {
       async createOrder(req, ctx) {
-        const { order } = await placeOrder(deps, req, opts(ctx));
+        const { order } = await admission.run(() => placeOrder(deps, req, opts(ctx)));
         return { order };
       },
       async getOrder(req, ctx) {

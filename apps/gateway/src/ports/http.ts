@@ -5,6 +5,7 @@ import { connectNodeAdapter } from '@connectrpc/connect-node';
 import { checkHealth, connectRoutes, CORRELATION_HEADER, type ServiceBinding } from '@order-system/grpc';
 import { withCorrelation, type Logger } from '@order-system/logger';
 import { serveMetrics, type MetricsRegistry } from '@order-system/metrics';
+import type { Admission } from '../app/admission.js';
 import type { Deps } from '../app/deps.js';
 import { restRoutes } from './rest.js';
 
@@ -17,6 +18,8 @@ export interface HttpOptions {
   metrics: MetricsRegistry;
   maxBodyBytes: number;
   rpcTimeoutMs: number;
+  /** The limit on CreateOrders in flight, shared with the gRPC listener. */
+  admission: Admission;
   /** gRPC addresses whose health makes the gateway ready. */
   dependencies: Record<string, string>;
 }

@@ -3,6 +3,7 @@ import { fromBinary, toJson, type Registry } from '@bufbuild/protobuf';
 import { AppError, invalid, type ErrorKind } from '@order-system/errors';
 import { fromDecimal, type Money } from '@order-system/money';
 import { orders } from '@order-system/proto';
+import type { Admission } from '../app/admission.js';
 import type { Deps } from '../app/deps.js';
 import { getOrder } from '../app/get-order.js';
 import { listOrders } from '../app/list-orders.js';
@@ -23,7 +24,7 @@ const httpStatus: Record<ErrorKind, number> = {
  * GET /orders/{order_id}. Orders are answered as the proto3 JSON of
  * orders.v1.Order with proto field names; errors as {code, message}.
  */
-export function restRoutes(deps: Deps, registry: Registry, opts: { maxBodyBytes: number; rpcTimeoutMs: number }) {
+export function restRoutes(deps: Deps, registry: Registry, opts: { maxBodyBytes: number; rpcTimeoutMs: number; admission: Admission }) {
   const orderSchema = registry.getMessage('orders.v1.Order');
   if (!orderSchema) throw new Error('orders.v1.Order is not in the descriptor set');
   const orderJson = (order: orders.v1.Order) =>
@@ -35,7 +36,8 @@ export function restRoutes(deps: Deps, registry: Registry, opts: { maxBodyBytes:
     try {
       if (url.pathname === '/orders' && req.method === 'POST') {
         const body = await readJson(req, opts.maxBodyBytes);
-        const { order, created } = await placeOrder(deps, createOrderFromRest(body), call);
+        const request = createOrderFromRest(body);
+        const { order, created } = await opts.admission.run(() => placeOrder(deps, request, call));
         send(res, created ? 202 : 200, orderJson(order));
       } else if (url.pathname === '/orders' && req.method === 'GET') {
         const page = await listOrders(deps, listRequestFromQuery(url.searchParams), call);
