@@ -79,7 +79,7 @@ die_with_log() {
 # SCHED_BATCH where chrt can set it. They keep their share of the CPU but do not preempt on
 # wake-up, so a Kafka batch does not interrupt a CreateOrder (libs/platform/config/src/launch.ts).
 [[ $BACKGROUND_SCHED == batch || $BACKGROUND_SCHED == normal ]] ||
-  die "BACKGROUND_SCHED=\"$BACKGROUND_SCHED\" must be batch or normal"
+  die "BACKGROUND_SCHED=\"$BACKGROUND_SCHED\": expected one of batch, normal"
 BACKGROUND=()
 if [[ $BACKGROUND_SCHED == batch ]] && chrt --batch 0 true 2>/dev/null; then BACKGROUND=(chrt --batch 0); fi
 

@@ -101,7 +101,7 @@ export async function startSystem({ env = {}, instances = 1 }: SystemOptions = {
   /** Starts (or restarts) a process by name and waits until it serves. */
   const start = async (name: string) => {
     const { app, port } = procsSpec.get(name)!;
-    const { command, args } = serviceCommand(app, path.join(root, 'dist/apps', app, 'main.cjs'));
+    const { command, args } = serviceCommand(app, path.join(root, 'dist/apps', app, 'main.cjs'), infra.backgroundSched);
     const child = spawn(command, args, { env: envOf(name), stdio: ['ignore', 'pipe', 'pipe'] });
     const out = createWriteStream(path.join(logDir, `${name}.log`), { flags: 'a' });
     child.stdout!.pipe(out);

@@ -1,4 +1,4 @@
-import { kafka, list, mongodb, parseConfig, postgres, str } from '@order-system/config';
+import { kafka, launch, list, mongodb, parseConfig, postgres, str } from '@order-system/config';
 
 /** Where the test infrastructure is: the services' own variables, with the same local defaults. */
 export function testConfig(env: Record<string, string | undefined> = process.env) {
@@ -8,6 +8,7 @@ export function testConfig(env: Record<string, string | undefined> = process.env
     kafkaBrokers: list('KAFKA_BROKERS', ['localhost:9092']),
     kafkaClient: kafka.kafkaClient,
     logLevel: str('TEST_LOG_LEVEL', 'silent'),
+    ...launch,
   });
 }
 

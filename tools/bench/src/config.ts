@@ -1,4 +1,4 @@
-import { int, kafka, list, mongodb, num, parseConfig, postgres, str } from '@order-system/config';
+import { int, kafka, launch, list, mongodb, num, parseConfig, postgres, str } from '@order-system/config';
 
 /**
  * Where the infrastructure is and how to run the services: the services' own
@@ -27,6 +27,7 @@ export function benchConfig(env: Record<string, string | undefined> = process.en
     postgresPoolSize: int('POSTGRES_POOL_SIZE', 20, 1, 500),
     pgbench: str('PGBENCH', ''),
     startTimeoutMs: int('BENCH_START_TIMEOUT_MS', 60_000, 1000),
+    ...launch,
   });
 }
 

@@ -221,7 +221,7 @@ export async function startIsolated(cfg: BenchConfig, opts: IsolatedOptions): Pr
         nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
       }
       // Own process group: a Ctrl-C reaches the bench, which stops the services in order.
-      const { command, args } = serviceCommand(app, bundleOf(app), nodeArgs);
+      const { command, args } = serviceCommand(app, bundleOf(app), cfg.backgroundSched, nodeArgs);
       const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
       const out = createWriteStream(path.join(opts.logDir, `${app}.log`), { flags: 'a' });
       child.stdout!.pipe(out);

@@ -1,4 +1,4 @@
-import { int, list, parseConfig, port, str } from '@order-system/config';
+import { int, launch, list, parseConfig, port, str } from '@order-system/config';
 
 /** What the operator commands need to know: the same variables and defaults as the services. */
 export function opsConfig(env: Record<string, string | undefined> = process.env) {
@@ -17,6 +17,7 @@ export function opsConfig(env: Record<string, string | undefined> = process.env)
     kafkaBrokers: list('KAFKA_BROKERS', ['localhost:9092']),
     kafkaTopicPrefix: str('KAFKA_TOPIC_PREFIX', ''),
     startTimeoutMs: int('START_TIMEOUT_MS', 60_000, 1000),
+    ...launch,
   });
 }
 

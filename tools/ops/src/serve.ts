@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { serviceCommand } from '@order-system/config/launch';
+import { opsConfig } from './config.js';
 
 const APPS = ['gateway', 'inventory', 'payment', 'order-store'];
 const root = path.resolve(import.meta.dirname, '../../..');
@@ -25,7 +26,7 @@ if (!existsSync(bundle)) {
   process.exit(1);
 }
 
-const { command, args } = serviceCommand(app, bundle);
+const { command, args } = serviceCommand(app, bundle, opsConfig().backgroundSched);
 const child = spawn(command, args, { stdio: 'inherit' });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => process.exit(code ?? (signal === 'SIGINT' || signal === 'SIGTERM' ? 0 : 1)));

@@ -33,7 +33,7 @@ let stopping = false;
 
 for (const svc of services(cfg)) {
   const log = createWriteStream(path.join(logDir, `${svc.name}.log`), { flags: 'a' });
-  const { command, args } = serviceCommand(svc.name, path.join(root, 'dist/apps', svc.name, 'main.cjs'));
+  const { command, args } = serviceCommand(svc.name, path.join(root, 'dist/apps', svc.name, 'main.cjs'), cfg.backgroundSched);
   const child = spawn(command, args, {
     cwd: root,
     env: { ...inheritedEnv(), ...svc.env },

@@ -115,6 +115,11 @@ export const kafka = {
   kafkaClient: oneOf('KAFKA_CLIENT', 'kafkajs', ['kafkajs', 'platformatic'] as const),
 };
 
+/** For the tools that start the services (see launch.ts): batch runs the ones off the request path under SCHED_BATCH. */
+export const launch = {
+  backgroundSched: oneOf('BACKGROUND_SCHED', 'batch', ['batch', 'normal'] as const),
+};
+
 /**
  * The node flags every service runs with (the Dockerfiles' ENTRYPOINTs give
  * the same): a heap sized for a 256 MiB container. Left to itself V8 grows

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, SERVICE_NODE_FLAGS } from './index.js';
+import { ConfigError, launch, parseConfig, SERVICE_NODE_FLAGS } from './index.js';
 import { batchSchedulingAvailable, serviceCommand } from './launch.js';
 
 // A stand-in bundle that prints the scheduling policy it runs under (field 41 of /proc/self/stat).
@@ -14,8 +14,8 @@ const SCHED_OTHER = '0';
 const SCHED_BATCH = '3';
 
 /** Runs the bundle as the launcher would for app, and returns the policy it reported. */
-function policyOf(app: string, env: NodeJS.ProcessEnv = {}): string {
-  const { command, args } = serviceCommand(app, bundle, [], env);
+function policyOf(app: string, env: Record<string, string> = {}): string {
+  const { command, args } = serviceCommand(app, bundle, parseConfig(env, launch).backgroundSched);
   const run = spawnSync(command, args, { encoding: 'utf8' });
   expect(run.status, run.stderr).toBe(0);
   return run.stdout.trim();
@@ -35,7 +35,7 @@ describe.runIf(process.platform === 'linux')('serviceCommand', () => {
   });
 
   it('runs node with the service flags and any extra ones before the bundle', () => {
-    const { args } = serviceCommand('gateway', bundle, ['--cpu-prof'], {});
+    const { args } = serviceCommand('gateway', bundle, 'batch', ['--cpu-prof']);
     expect(args).toEqual([...SERVICE_NODE_FLAGS, '--cpu-prof', bundle]);
   });
 
@@ -44,7 +44,7 @@ describe.runIf(process.platform === 'linux')('serviceCommand', () => {
   });
 
   it('names a BACKGROUND_SCHED it does not know', () => {
-    expect(() => serviceCommand('payment', bundle, [], { BACKGROUND_SCHED: 'idle' })).toThrow(ConfigError);
-    expect(() => serviceCommand('payment', bundle, [], { BACKGROUND_SCHED: 'idle' })).toThrow(/BACKGROUND_SCHED="idle" must be batch or normal/);
+    expect(() => parseConfig({ BACKGROUND_SCHED: 'idle' }, launch)).toThrow(ConfigError);
+    expect(() => parseConfig({ BACKGROUND_SCHED: 'idle' }, launch)).toThrow(/BACKGROUND_SCHED="idle": expected one of batch, normal/);
   });
 });

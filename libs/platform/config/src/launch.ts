@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { ConfigError, SERVICE_NODE_FLAGS } from './index.js';
+import { SERVICE_NODE_FLAGS, type ConfigOf, type launch } from './index.js';
+
+export type BackgroundSched = ConfigOf<typeof launch>['backgroundSched'];
 
 /**
  * The services off the request path. They consume Kafka, and their work can
@@ -18,18 +20,17 @@ export const BACKGROUND_SERVICES: ReadonlySet<string> = new Set(['payment', 'ord
  * against 33 ms (28-37) over 8 runs without, interleaved; the ceiling was no
  * lower. Nice levels cannot do this: they take the share away, and at
  * saturation the order-store starved (its lag grew to 35,000 messages).
- * BACKGROUND_SCHED=normal turns it off (here and in tools/infra). The
+ * `sched` is BACKGROUND_SCHED (`launch` in the config schema), which
+ * tools/infra reads too; normal turns it off. The
  * container images leave scheduling to the orchestrator.
  */
 export function serviceCommand(
   app: string,
   bundle: string,
+  sched: BackgroundSched,
   extraNodeArgs: readonly string[] = [],
-  env: NodeJS.ProcessEnv = process.env,
 ): { command: string; args: string[] } {
   const node = [...SERVICE_NODE_FLAGS, ...extraNodeArgs, bundle];
-  const sched = env.BACKGROUND_SCHED || 'batch';
-  if (sched !== 'batch' && sched !== 'normal') throw new ConfigError([`BACKGROUND_SCHED="${sched}" must be batch or normal`]);
   if (BACKGROUND_SERVICES.has(app) && sched === 'batch' && batchSchedulingAvailable()) {
     return { command: 'chrt', args: ['--batch', '0', process.execPath, ...node] };
   }
