@@ -10,14 +10,15 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { serviceCommand } from '@order-system/config/launch';
-import { opsConfig } from './config.js';
+import { opsConfig, services } from './config.js';
 
-const APPS = ['gateway', 'inventory', 'payment', 'order-store'];
 const root = path.resolve(import.meta.dirname, '../../..');
 
+const cfg = opsConfig();
+const apps: string[] = services(cfg).map((s) => s.name);
 const app = process.argv[2] ?? '';
-if (!APPS.includes(app)) {
-  console.error(`serve: name one of ${APPS.join(', ')} (got "${app}")`);
+if (!apps.includes(app)) {
+  console.error(`serve: name one of ${apps.join(', ')} (got "${app}")`);
   process.exit(2);
 }
 const bundle = path.join(root, 'dist/apps', app, 'main.cjs');
@@ -26,7 +27,7 @@ if (!existsSync(bundle)) {
   process.exit(1);
 }
 
-const { command, args } = serviceCommand(app, bundle, opsConfig().backgroundSched);
+const { command, args } = serviceCommand(app, bundle, cfg.backgroundSched);
 const child = spawn(command, args, { stdio: 'inherit' });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => process.exit(code ?? (signal === 'SIGINT' || signal === 'SIGTERM' ? 0 : 1)));

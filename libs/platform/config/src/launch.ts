@@ -7,7 +7,7 @@ export type BackgroundSched = ConfigOf<typeof launch>['backgroundSched'];
  * The services off the request path. They consume Kafka, and their work can
  * wait a few milliseconds; a CreateOrder cannot.
  */
-export const BACKGROUND_SERVICES: ReadonlySet<string> = new Set(['payment', 'order-store']);
+const BACKGROUND_SERVICES: ReadonlySet<string> = new Set(['payment', 'order-store']);
 
 /**
  * How to run a built service on this machine: node with SERVICE_NODE_FLAGS

@@ -129,7 +129,7 @@ export abstract class Consumer {
    */
   protected heldCommits(commit: (partition: number, offset: bigint) => Promise<void>): HeldCommits | undefined {
     const { undurableFrom } = this.opts;
-    return undurableFrom && new HeldCommits((partition) => undurableFrom(partition), commit, this.log);
+    return undurableFrom && new HeldCommits(undurableFrom, commit, this.log);
   }
 
   /** Leaves the group once the message in hand is done and what was processed is committed. */
