@@ -132,13 +132,23 @@ require_free_port() {
   fi
 }
 
-# wait_until NAME LOG PID MARKER CMD...: run CMD until it succeeds, for at most INFRA_TIMEOUT s.
+# running PID: the process exists and has not exited (a zombie has). Unlike alive, it does not
+# look for a marker: a daemon start_daemon has just forked may still be exec'ing setsid, then
+# chrt, then itself, and until then its command line is this script's.
+running() {
+  local stat
+  { stat=$(<"/proc/$1/stat"); } 2>/dev/null || return 1
+  stat=${stat##*) }
+  [[ ${stat%% *} != Z ]]
+}
+
+# wait_until NAME LOG PID CMD...: run CMD until it succeeds, for at most INFRA_TIMEOUT s.
 # Fails early when the process dies.
 wait_until() {
-  local name=$1 log=$2 pid=$3 marker=$4 deadline=$((SECONDS + INFRA_TIMEOUT))
-  shift 4
+  local name=$1 log=$2 pid=$3 deadline=$((SECONDS + INFRA_TIMEOUT))
+  shift 3
   until "$@" >/dev/null 2>&1; do
-    alive "$pid" "$marker" || die_with_log "$name exited during startup" "$log"
+    running "$pid" || die_with_log "$name exited during startup" "$log"
     ((SECONDS < deadline)) || die_with_log "$name did not answer within ${INFRA_TIMEOUT}s" "$log"
     sleep 0.5
   done

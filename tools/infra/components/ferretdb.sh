@@ -92,7 +92,7 @@ fdbpg_up() {
     pg_start ferretdb-pg "$FDBPG_DATA" background
     pid=$(pg_pid ferretdb-pg "$FDBPG_DATA")
   fi
-  wait_until ferretdb-pg "$LOG_DIR/ferretdb-pg.log" "$pid" "$FDBPG_DATA" fdbpg_sql -c 'SELECT 1'
+  wait_until ferretdb-pg "$LOG_DIR/ferretdb-pg.log" "$pid" fdbpg_sql -c 'SELECT 1'
   if [[ -z $(fdbpg_sql -c "SELECT 1 FROM pg_database WHERE datname = 'ferretdb'") ]]; then
     fdbpg_sql -c 'CREATE DATABASE ferretdb' || die "ferretdb-pg: CREATE DATABASE ferretdb failed"
   fi
@@ -120,7 +120,7 @@ ferretdb_up() {
       --listen-addr="127.0.0.1:$MONGO_PORT" --debug-addr="127.0.0.1:$FERRETDB_DEBUG_PORT" \
       --state-dir="$FERRETDB_DATA" --telemetry=disable --log-level="$FERRETDB_LOG_LEVEL")
   fi
-  wait_until ferretdb "$FERRETDB_LOG" "$pid" "$FERRETDB_MARKER" ferretdb_ready
+  wait_until ferretdb "$FERRETDB_LOG" "$pid" ferretdb_ready
 }
 
 ferretdb_down() {

@@ -117,7 +117,7 @@ kafka_up() {
       -Djava.awt.headless=true -Dlog4j2.configurationFile="$KAFKA_LOG4J" \
       -cp "$KAFKA_HOME/libs/*" kafka.Kafka "$KAFKA_MARKER")
   fi
-  wait_until kafka "$KAFKA_LOG" "$pid" "$KAFKA_MARKER" kafka_ready
+  wait_until kafka "$KAFKA_LOG" "$pid" kafka_ready
 }
 
 kafka_down() {

@@ -154,7 +154,7 @@ postgres_up() {
     pg_start postgres "$PG_DATA"
     pid=$(pg_pid postgres "$PG_DATA")
   fi
-  wait_until postgres "$LOG_DIR/postgres.log" "$pid" "$PG_DATA" pg_sql postgres -c 'SELECT 1'
+  wait_until postgres "$LOG_DIR/postgres.log" "$pid" pg_sql postgres -c 'SELECT 1'
   if [[ -z $(pg_sql postgres -v db="$POSTGRES_DB" <<<"SELECT 1 FROM pg_database WHERE datname = :'db'") ]]; then
     info "postgres: creating database $POSTGRES_DB"
     pg_sql postgres -v db="$POSTGRES_DB" <<<'CREATE DATABASE :"db"' || die "postgres: CREATE DATABASE $POSTGRES_DB failed"
