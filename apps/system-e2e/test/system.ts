@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { serviceCommand } from '@order-system/config/launch';
+import { serviceBundle, serviceCommand } from '@order-system/config/launch';
 import { checkHealth, createServiceClient } from '@order-system/grpc';
 import { KafkaClient } from '@order-system/kafka';
 import { catalog, inventory, orders } from '@order-system/proto';
@@ -101,7 +101,7 @@ export async function startSystem({ env = {}, instances = 1 }: SystemOptions = {
   /** Starts (or restarts) a process by name and waits until it serves. */
   const start = async (name: string) => {
     const { app, port } = procsSpec.get(name)!;
-    const { command, args } = serviceCommand(app, path.join(root, 'dist/apps', app, 'main.cjs'), infra.backgroundSched);
+    const { command, args } = serviceCommand(app, serviceBundle(root, app), infra.backgroundSched);
     const child = spawn(command, args, { env: envOf(name), stdio: ['ignore', 'pipe', 'pipe'] });
     const out = createWriteStream(path.join(logDir, `${name}.log`), { flags: 'a' });
     child.stdout!.pipe(out);

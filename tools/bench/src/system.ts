@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { serviceCommand } from '@order-system/config/launch';
+import { serviceBundle, serviceCommand } from '@order-system/config/launch';
 import { checkHealth } from '@order-system/grpc';
 import { KafkaClient } from '@order-system/kafka';
 import { createLogger } from '@order-system/logger';
@@ -15,7 +15,7 @@ export const root = path.resolve(import.meta.dirname, '../../..');
 export const APPS = ['inventory', 'payment', 'order-store', 'gateway'] as const;
 export type App = (typeof APPS)[number];
 
-const bundleOf = (app: App) => path.join(root, 'dist/apps', app, 'main.cjs');
+const bundleOf = (app: App) => serviceBundle(root, app);
 
 /**
  * Builds the four bundles (through the Nx cache, so a no-op when nothing

@@ -9,7 +9,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { serviceCommand } from '@order-system/config/launch';
+import { serviceBundle, serviceCommand } from '@order-system/config/launch';
 import { opsConfig, services } from './config.js';
 
 const root = path.resolve(import.meta.dirname, '../../..');
@@ -21,7 +21,7 @@ if (!apps.includes(app)) {
   console.error(`serve: name one of ${apps.join(', ')} (got "${app}")`);
   process.exit(2);
 }
-const bundle = path.join(root, 'dist/apps', app, 'main.cjs');
+const bundle = serviceBundle(root, app);
 if (!existsSync(bundle)) {
   console.error(`serve: ${path.relative(root, bundle)} is missing; build it first (npx nx run ${app}:build)`);
   process.exit(1);

@@ -7,7 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { serviceCommand } from '@order-system/config/launch';
+import { serviceBundle, serviceCommand } from '@order-system/config/launch';
 import { checkHealth } from '@order-system/grpc';
 import { inheritedEnv, opsConfig, services } from './config.js';
 
@@ -33,7 +33,7 @@ let stopping = false;
 
 for (const svc of services(cfg)) {
   const log = createWriteStream(path.join(logDir, `${svc.name}.log`), { flags: 'a' });
-  const { command, args } = serviceCommand(svc.name, path.join(root, 'dist/apps', svc.name, 'main.cjs'), cfg.backgroundSched);
+  const { command, args } = serviceCommand(svc.name, serviceBundle(root, svc.name), cfg.backgroundSched);
   const child = spawn(command, args, {
     cwd: root,
     env: { ...inheritedEnv(), ...svc.env },

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { SERVICE_NODE_FLAGS, type ConfigOf, type launch } from './index.js';
 
 export type BackgroundSched = ConfigOf<typeof launch>['backgroundSched'];
@@ -8,6 +9,11 @@ export type BackgroundSched = ConfigOf<typeof launch>['backgroundSched'];
  * wait a few milliseconds; a CreateOrder cannot.
  */
 const BACKGROUND_SERVICES: ReadonlySet<string> = new Set(['payment', 'order-store']);
+
+/** Where `nx run <app>:build` leaves a service's bundle, under the repository root. */
+export function serviceBundle(root: string, app: string): string {
+  return path.join(root, 'dist/apps', app, 'main.cjs');
+}
 
 /**
  * How to run a built service on this machine: node with SERVICE_NODE_FLAGS
