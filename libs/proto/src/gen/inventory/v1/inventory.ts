@@ -34,6 +34,41 @@ export interface ReserveStockResponse {
   created: boolean;
 }
 
+export interface ReserveStocksRequest {
+  orders: BatchedOrder[];
+}
+
+export interface BatchedOrder {
+  order:
+    | CreateOrderRequest
+    | undefined;
+  /**
+   * The correlation id of the call that placed it (ReserveStock takes it from
+   * the call's metadata).
+   */
+  correlationId: string;
+}
+
+export interface ReserveStocksResponse {
+  /** One per order of the request, in its order. */
+  results: ReserveStockResult[];
+}
+
+export interface ReserveStockResult {
+  reserved?: ReserveStockResponse | undefined;
+  failed?: ReserveStockFailure | undefined;
+}
+
+/**
+ * The status ReserveStock would have failed with for this order alone. Wire
+ * compatible with google.rpc.Status (without details).
+ */
+export interface ReserveStockFailure {
+  /** A gRPC status code (google.rpc.Code). */
+  code: number;
+  message: string;
+}
+
 export interface GetReservationRequest {
   orderId: string;
 }
@@ -222,6 +257,411 @@ export const ReserveStockResponse: MessageFns<ReserveStockResponse> = {
     const message = createBaseReserveStockResponse();
     message.order = (object.order !== undefined && object.order !== null) ? Order.fromPartial(object.order) : undefined;
     message.created = object.created ?? false;
+    return message;
+  },
+};
+
+function createBaseReserveStocksRequest(): ReserveStocksRequest {
+  return { orders: [] };
+}
+
+export const ReserveStocksRequest: MessageFns<ReserveStocksRequest> = {
+  encode(message: ReserveStocksRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.orders) {
+      BatchedOrder.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReserveStocksRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReserveStocksRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.orders.push(BatchedOrder.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReserveStocksRequest {
+    return {
+      orders: globalThis.Array.isArray(object?.orders) ? object.orders.map((e: any) => BatchedOrder.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ReserveStocksRequest): unknown {
+    const obj: any = {};
+    if (message.orders?.length) {
+      obj.orders = message.orders.map((e) => BatchedOrder.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ReserveStocksRequest>): ReserveStocksRequest {
+    return ReserveStocksRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ReserveStocksRequest>): ReserveStocksRequest {
+    const message = createBaseReserveStocksRequest();
+    message.orders = object.orders?.map((e) => BatchedOrder.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseBatchedOrder(): BatchedOrder {
+  return { order: undefined, correlationId: "" };
+}
+
+export const BatchedOrder: MessageFns<BatchedOrder> = {
+  encode(message: BatchedOrder, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.order !== undefined) {
+      CreateOrderRequest.encode(message.order, writer.uint32(10).fork()).join();
+    }
+    if (message.correlationId !== "") {
+      writer.uint32(18).string(message.correlationId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BatchedOrder {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBatchedOrder();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.order = CreateOrderRequest.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.correlationId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BatchedOrder {
+    return {
+      order: isSet(object.order) ? CreateOrderRequest.fromJSON(object.order) : undefined,
+      correlationId: isSet(object.correlationId)
+        ? globalThis.String(object.correlationId)
+        : isSet(object.correlation_id)
+        ? globalThis.String(object.correlation_id)
+        : "",
+    };
+  },
+
+  toJSON(message: BatchedOrder): unknown {
+    const obj: any = {};
+    if (message.order !== undefined) {
+      obj.order = CreateOrderRequest.toJSON(message.order);
+    }
+    if (message.correlationId !== "") {
+      obj.correlationId = message.correlationId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<BatchedOrder>): BatchedOrder {
+    return BatchedOrder.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<BatchedOrder>): BatchedOrder {
+    const message = createBaseBatchedOrder();
+    message.order = (object.order !== undefined && object.order !== null)
+      ? CreateOrderRequest.fromPartial(object.order)
+      : undefined;
+    message.correlationId = object.correlationId ?? "";
+    return message;
+  },
+};
+
+function createBaseReserveStocksResponse(): ReserveStocksResponse {
+  return { results: [] };
+}
+
+export const ReserveStocksResponse: MessageFns<ReserveStocksResponse> = {
+  encode(message: ReserveStocksResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.results) {
+      ReserveStockResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReserveStocksResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReserveStocksResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.results.push(ReserveStockResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReserveStocksResponse {
+    return {
+      results: globalThis.Array.isArray(object?.results)
+        ? object.results.map((e: any) => ReserveStockResult.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ReserveStocksResponse): unknown {
+    const obj: any = {};
+    if (message.results?.length) {
+      obj.results = message.results.map((e) => ReserveStockResult.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ReserveStocksResponse>): ReserveStocksResponse {
+    return ReserveStocksResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ReserveStocksResponse>): ReserveStocksResponse {
+    const message = createBaseReserveStocksResponse();
+    message.results = object.results?.map((e) => ReserveStockResult.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseReserveStockResult(): ReserveStockResult {
+  return { reserved: undefined, failed: undefined };
+}
+
+export const ReserveStockResult: MessageFns<ReserveStockResult> = {
+  encode(message: ReserveStockResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.reserved !== undefined) {
+      ReserveStockResponse.encode(message.reserved, writer.uint32(10).fork()).join();
+    }
+    if (message.failed !== undefined) {
+      ReserveStockFailure.encode(message.failed, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReserveStockResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReserveStockResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.reserved = ReserveStockResponse.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.failed = ReserveStockFailure.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReserveStockResult {
+    return {
+      reserved: isSet(object.reserved) ? ReserveStockResponse.fromJSON(object.reserved) : undefined,
+      failed: isSet(object.failed) ? ReserveStockFailure.fromJSON(object.failed) : undefined,
+    };
+  },
+
+  toJSON(message: ReserveStockResult): unknown {
+    const obj: any = {};
+    if (message.reserved !== undefined) {
+      obj.reserved = ReserveStockResponse.toJSON(message.reserved);
+    }
+    if (message.failed !== undefined) {
+      obj.failed = ReserveStockFailure.toJSON(message.failed);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ReserveStockResult>): ReserveStockResult {
+    return ReserveStockResult.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ReserveStockResult>): ReserveStockResult {
+    const message = createBaseReserveStockResult();
+    message.reserved = (object.reserved !== undefined && object.reserved !== null)
+      ? ReserveStockResponse.fromPartial(object.reserved)
+      : undefined;
+    message.failed = (object.failed !== undefined && object.failed !== null)
+      ? ReserveStockFailure.fromPartial(object.failed)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseReserveStockFailure(): ReserveStockFailure {
+  return { code: 0, message: "" };
+}
+
+export const ReserveStockFailure: MessageFns<ReserveStockFailure> = {
+  encode(message: ReserveStockFailure, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.code !== 0) {
+      writer.uint32(8).int32(message.code);
+    }
+    if (message.message !== "") {
+      writer.uint32(18).string(message.message);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReserveStockFailure {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReserveStockFailure();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.code = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReserveStockFailure {
+    return {
+      code: isSet(object.code) ? globalThis.Number(object.code) : 0,
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+    };
+  },
+
+  toJSON(message: ReserveStockFailure): unknown {
+    const obj: any = {};
+    if (message.code !== 0) {
+      obj.code = Math.round(message.code);
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ReserveStockFailure>): ReserveStockFailure {
+    return ReserveStockFailure.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ReserveStockFailure>): ReserveStockFailure {
+    const message = createBaseReserveStockFailure();
+    message.code = object.code ?? 0;
+    message.message = object.message ?? "";
     return message;
   },
 };
@@ -913,6 +1353,23 @@ export const InventoryServiceService = {
       Buffer.from(ReserveStockResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ReserveStockResponse => ReserveStockResponse.decode(value),
   },
+  /**
+   * ReserveStock for several orders in one call, each decided on its own as
+   * ReserveStock would decide it: one result per order, in the order given.
+   * The gateway sends together the orders that arrive while its earlier calls
+   * are in flight. The call itself fails only when no order was decided
+   * (inventory unavailable, the deadline passed).
+   */
+  reserveStocks: {
+    path: "/inventory.v1.InventoryService/ReserveStocks" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ReserveStocksRequest): Buffer => Buffer.from(ReserveStocksRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ReserveStocksRequest => ReserveStocksRequest.decode(value),
+    responseSerialize: (value: ReserveStocksResponse): Buffer =>
+      Buffer.from(ReserveStocksResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ReserveStocksResponse => ReserveStocksResponse.decode(value),
+  },
   /** The order as inventory knows it (no history); NOT_FOUND if never reserved. */
   getReservation: {
     path: "/inventory.v1.InventoryService/GetReservation" as const,
@@ -966,6 +1423,14 @@ export interface InventoryServiceServer extends UntypedServiceImplementation {
    * and idempotently per order_id. Emits OrderPlaced through the outbox.
    */
   reserveStock: handleUnaryCall<ReserveStockRequest, ReserveStockResponse>;
+  /**
+   * ReserveStock for several orders in one call, each decided on its own as
+   * ReserveStock would decide it: one result per order, in the order given.
+   * The gateway sends together the orders that arrive while its earlier calls
+   * are in flight. The call itself fails only when no order was decided
+   * (inventory unavailable, the deadline passed).
+   */
+  reserveStocks: handleUnaryCall<ReserveStocksRequest, ReserveStocksResponse>;
   /** The order as inventory knows it (no history); NOT_FOUND if never reserved. */
   getReservation: handleUnaryCall<GetReservationRequest, GetReservationResponse>;
   listProducts: handleUnaryCall<ListProductsRequest, ListProductsResponse>;
@@ -996,6 +1461,28 @@ export interface InventoryServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ReserveStockResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * ReserveStock for several orders in one call, each decided on its own as
+   * ReserveStock would decide it: one result per order, in the order given.
+   * The gateway sends together the orders that arrive while its earlier calls
+   * are in flight. The call itself fails only when no order was decided
+   * (inventory unavailable, the deadline passed).
+   */
+  reserveStocks(
+    request: ReserveStocksRequest,
+    callback: (error: ServiceError | null, response: ReserveStocksResponse) => void,
+  ): ClientUnaryCall;
+  reserveStocks(
+    request: ReserveStocksRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ReserveStocksResponse) => void,
+  ): ClientUnaryCall;
+  reserveStocks(
+    request: ReserveStocksRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ReserveStocksResponse) => void,
   ): ClientUnaryCall;
   /** The order as inventory knows it (no history); NOT_FOUND if never reserved. */
   getReservation(
