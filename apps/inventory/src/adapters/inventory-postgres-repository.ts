@@ -6,7 +6,7 @@ import { afterSettlement, type Settlement } from '../domain/settlement.js';
 import { asUnavailable, inTransaction } from './postgres.js';
 import { CatalogCache } from './catalog-cache.js';
 import { encodeEvent, type EncodedEvent } from './event-encoding.js';
-import { GroupCommit } from './group-commit.js';
+import { GroupCommit } from '@order-system/batching';
 
 const PRODUCT_COLUMNS = 'product_id, sku, name, currency_code, price_units, price_nanos, available';
 

@@ -7,6 +7,8 @@ export interface GroupCommitOptions<T, R> {
   shared: (err: unknown) => boolean;
   /** The most items in one batch. */
   maxBatch: number;
+  /** The most batches in flight at once (default 1). */
+  maxInFlight?: number;
 }
 
 interface Call<T, R> {
@@ -16,31 +18,36 @@ interface Call<T, R> {
 }
 
 /**
- * Group commit without timers: a call made while no batch is in flight goes
- * out at once and alone; calls made while one is in flight queue and go out
- * together, as the next batch, when it returns. Batches grow with load, and a
- * lone call waits for nothing. A batch that fails for a reason of its own is
- * run again one item at a time, so that one bad item cannot fail the others.
+ * Group commit without timers: a call made while fewer than maxInFlight
+ * batches are in flight goes out at once, together with the calls made in the
+ * same synchronous run (it waits for a microtask, not a timer); calls made
+ * while every slot is taken queue and go out together, as the next batch, when
+ * one returns. Batches grow with load, and a lone call waits for nothing. A
+ * batch that fails for a reason of its own is run again one item at a time, so
+ * that one bad item cannot fail the others.
  */
 export class GroupCommit<T, R> {
   private queue: Call<T, R>[] = [];
-  private inFlight = false;
+  private inFlight = 0;
+  private readonly maxInFlight: number;
 
-  constructor(private readonly opts: GroupCommitOptions<T, R>) {}
+  constructor(private readonly opts: GroupCommitOptions<T, R>) {
+    this.maxInFlight = opts.maxInFlight ?? 1;
+  }
 
   run(item: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      this.queue.push({ item, resolve, reject });
-      if (!this.inFlight) void this.drain();
+      if (this.queue.push({ item, resolve, reject }) === 1) queueMicrotask(() => this.pump());
     });
   }
 
-  private async drain() {
-    this.inFlight = true;
-    try {
-      while (this.queue.length > 0) await this.send(this.queue.splice(0, this.opts.maxBatch));
-    } finally {
-      this.inFlight = false;
+  private pump() {
+    while (this.queue.length > 0 && this.inFlight < this.maxInFlight) {
+      this.inFlight++;
+      void this.send(this.queue.splice(0, this.opts.maxBatch)).finally(() => {
+        this.inFlight--;
+        this.pump();
+      });
     }
   }
 
