@@ -38,7 +38,7 @@ export function buildService(config: Config, { pool, kafka, producer, log, metri
   return {
     repo,
     metrics,
-    grpcServices: [inventoryGrpcService(repo, config.reservationTtlMs, metrics)],
+    grpcServices: [inventoryGrpcService(repo, config.reservationTtlMs, metrics, log)],
     async start() {
       await kafka.ensureTopics(topicSpecs(topics));
       relay.start();

@@ -42,10 +42,16 @@ export async function startInventory(env: Record<string, string> = {}) {
   // What inventory publishes, as the other services see it.
   const names = topicNames(topics.prefix);
   const published: events.v1.OrderEvent[] = [];
+  /** The correlation id each published event carries, by event id. */
+  const correlationOf = new Map<string, string | undefined>();
   const watcher = kafka.consumer({
     groupId: `watch-${randomUUID()}`,
     topic: names.orderEvents,
-    handle: async (m: IncomingMessage) => void published.push(decodeEvent(events.v1.OrderEvent, m)),
+    handle: async (m: IncomingMessage) => {
+      const event = decodeEvent(events.v1.OrderEvent, m);
+      correlationOf.set(event.eventId, m.headers['x-correlation-id']);
+      published.push(event);
+    },
   });
   await watcher.start();
 
@@ -59,6 +65,7 @@ export async function startInventory(env: Record<string, string> = {}) {
     repo: service.repo,
     metrics: service.metrics,
     published,
+    correlationOf,
     db: direct,
     proxy,
     /** Publishes a payment result, as payment does. */

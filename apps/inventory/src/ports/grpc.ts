@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { invalid, notFound } from '@order-system/errors';
-import { bindService, type ServiceBinding } from '@order-system/grpc';
+import { bindService, toWireError, type ServiceBinding } from '@order-system/grpc';
+import { withCorrelation, type Logger } from '@order-system/logger';
 import { counter, type MetricsRegistry } from '@order-system/metrics';
-import { inventory } from '@order-system/proto';
+import { inventory, type orders } from '@order-system/proto';
 import { reserveStock } from '../app/reserve-stock.js';
 import { upsertProduct } from '../app/upsert-product.js';
 import type { InventoryRepository } from '../domain/ports.js';
@@ -12,25 +14,53 @@ const pageSize = (requested: number) => {
   return requested || 20;
 };
 
-export function inventoryGrpcService(repo: InventoryRepository, reservationTtlMs: number, metrics: MetricsRegistry): ServiceBinding {
+export function inventoryGrpcService(
+  repo: InventoryRepository,
+  reservationTtlMs: number,
+  metrics: MetricsRegistry,
+  log: Logger,
+): ServiceBinding {
   const reservedUnits = counter(metrics, { name: 'stock_reserved_units_total', help: 'Units of stock reserved by new orders.' });
-  return bindService(inventory.v1.InventoryServiceService, {
-    async reserveStock(req, ctx) {
-      const order = req.order;
-      if (!order) throw invalid('order is required');
-      const { reservation, created } = await reserveStock(
-        repo,
-        {
-          orderId: order.orderId,
-          customer: { userId: order.customer?.userId ?? '', email: order.customer?.email ?? '' },
-          items: order.items,
-          paymentToken: order.paymentToken,
-          correlationId: ctx.correlationId,
+
+  const reserve = async (order: orders.v1.CreateOrderRequest | undefined, correlationId: string) => {
+    if (!order) throw invalid('order is required');
+    const { reservation, created } = await reserveStock(
+      repo,
+      {
+        orderId: order.orderId,
+        customer: { userId: order.customer?.userId ?? '', email: order.customer?.email ?? '' },
+        items: order.items,
+        paymentToken: order.paymentToken,
+        correlationId,
+      },
+      reservationTtlMs,
+    );
+    if (created) reservedUnits.inc(reservation.lines.reduce((units, line) => units + line.quantity, 0));
+    return { order: reservationToWire(reservation), created };
+  };
+
+  /** One order of a ReserveStocks batch: its result, or the status it alone would have failed with. */
+  const reserveOne = (item: inventory.v1.BatchedOrder): Promise<inventory.v1.ReserveStockResult> => {
+    const correlationId = item.correlationId || randomUUID();
+    return withCorrelation(correlationId, () =>
+      reserve(item.order, correlationId).then(
+        (reserved) => ({ reserved }),
+        (err: unknown) => {
+          const { code, message, internal } = toWireError(err);
+          if (internal) log.error({ err, rpc: 'ReserveStocks', orderId: item.order?.orderId }, 'order of a batch failed');
+          return { failed: { code, message } };
         },
-        reservationTtlMs,
-      );
-      if (created) reservedUnits.inc(reservation.lines.reduce((units, line) => units + line.quantity, 0));
-      return { order: reservationToWire(reservation), created };
+      ),
+    );
+  };
+
+  return bindService(inventory.v1.InventoryServiceService, {
+    reserveStock: (req, ctx) => reserve(req.order, ctx.correlationId),
+
+    // The orders go to reserveStock together, so the repository's group commit
+    // takes them to PostgreSQL in one transaction.
+    async reserveStocks(req) {
+      return { results: await Promise.all(req.orders.map(reserveOne)) };
     },
 
     async getReservation(req) {

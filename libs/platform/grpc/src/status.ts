@@ -35,7 +35,11 @@ export function toWireError(err: unknown): WireError {
 
 /** A failed call to another service, as an AppError of the same kind. */
 export function fromServiceError(err: ServiceError, target: string): AppError {
-  const kind = kindOfCode.get(err.code) ?? 'internal';
-  const message = kind === 'unavailable' ? `${target} is unavailable: ${err.details}` : err.details;
-  return new AppError(kind, message, { cause: err });
+  return fromStatus({ code: err.code, message: err.details }, target, err);
+}
+
+/** A status another service sent in a message (one item of a batch), as the AppError a call failing with it gives. */
+export function fromStatus({ code, message }: { code: number; message: string }, target: string, cause?: unknown): AppError {
+  const kind = kindOfCode.get(code) ?? 'internal';
+  return new AppError(kind, kind === 'unavailable' ? `${target} is unavailable: ${message}` : message, { cause });
 }
