@@ -67,6 +67,16 @@ describe('runLoad', () => {
     expect(measured.acceptedAt.has('o-60')).toBe(false);
   });
 
+  it('times the duplicates apart as well as among all calls', async () => {
+    // o-10, o-20, … answer in 40 ms, and so do their re-sends; the other orders at once.
+    const { measured } = await run(gateway((id) => (Number(id.slice(2)) % 10 === 0 ? 40 : 1)), 0);
+    expect(measured.duplicateLatency.totalCount).toBe(measured.duplicatesSent);
+    expect(measured.duplicatesSent).toBe(9); // calls 11, 21, … 91
+    expect(measured.duplicateLatency.getValueAtPercentile(50)).toBeGreaterThanOrEqual(40_000);
+    expect(measured.createLatency.totalCount).toBe(100);
+    expect(measured.createLatency.getValueAtPercentile(50)).toBeLessThan(40_000);
+  });
+
   it('measures from the first order without a warm-up', async () => {
     const { warmup, measured } = await run(gateway(() => 1), 0);
     expect(warmup.sent).toBe(0);

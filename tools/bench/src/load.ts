@@ -9,6 +9,8 @@ import type { NextOrder, OrderMix } from './workload.js';
 
 export type Mode = { kind: 'open'; rate: number } | { kind: 'closed'; concurrency: number };
 
+const latencyHistogram = () => hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 3 });
+
 /** What the send phase saw. Latencies are recorded in microseconds. */
 export class LoadStats {
   sent = 0;
@@ -21,7 +23,9 @@ export class LoadStats {
   /** Open loop: sends skipped because too many calls were unanswered. */
   skipped = 0;
   readonly errors = new Map<string, number>();
-  readonly createLatency = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 3 });
+  readonly createLatency = latencyHistogram();
+  /** The duplicates' share of createLatency: a replay also reads the order from the order-store. */
+  readonly duplicateLatency = latencyHistogram();
   /** Each accepted order's first successful answer, as wall-clock ms (performance.timeOrigin based). */
   readonly acceptedAt = new Map<string, number>();
   startedAt = 0;
@@ -117,7 +121,9 @@ export async function runLoad(
       )
       .finally(() => {
         stats.inFlight--;
-        stats.createLatency.recordValue(Math.max(1, Math.round((performance.now() - dueAt) * 1000)));
+        const us = Math.max(1, Math.round((performance.now() - dueAt) * 1000));
+        stats.createLatency.recordValue(us);
+        if (order.duplicate) stats.duplicateLatency.recordValue(us);
         pending.delete(call);
       });
     pending.add(call);

@@ -268,6 +268,7 @@ async function bench(sys: System): Promise<Report> {
     confirmed_per_s_during_send: round(duringSend / sendS, 1),
     terminal: counts,
     create_latency_ms: percentilesMs(stats.createLatency),
+    duplicate_create_latency_ms: percentilesMs(stats.duplicateLatency),
     confirm_latency_ms: percentilesMs(confirmLatency),
     errors: Object.fromEntries([...stats.errors].sort((a, b) => b[1] - a[1])),
     max_in_flight: stats.maxInFlight,
