@@ -99,7 +99,7 @@ describe('batched reservations', () => {
     expect(a).toMatchObject({ created: true, order: { orderId: 'A' } });
     expect(b).toMatchObject({ created: true, order: { orderId: 'B' } });
     expect(isAppError(c, 'failed_precondition') && c.message).toBe('insufficient stock for product P');
-    expect(isAppError(d, 'unavailable') && d.message).toBe('inventory is unavailable: database down');
+    expect(isAppError(d, 'unavailable') && d.message).toBe('inventory.v1.InventoryService is unavailable: database down');
   });
 
   it('sends each order of a batch alone when inventory does not serve ReserveStocks', async () => {
@@ -133,7 +133,7 @@ describe('batched reservations', () => {
     const staying = place('C');
     gone.abort();
     const [b] = await settled([leaving]);
-    expect(isAppError(b, 'unavailable') && b.message).toBe('inventory was not called: the caller went away');
+    expect(isAppError(b, 'unavailable') && b.message).toBe('the caller went away before inventory answered');
 
     lone!.answer(reserved);
     const [, batch] = await calls(2);

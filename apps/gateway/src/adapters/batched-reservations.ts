@@ -1,8 +1,8 @@
 import { GroupCommit } from '@order-system/batching';
 import { AppError, isTransient, unavailable } from '@order-system/errors';
-import { fromStatus, type CallOptions } from '@order-system/grpc';
+import { fromStatus, serviceName, type CallOptions } from '@order-system/grpc';
 import { currentCorrelationId } from '@order-system/logger';
-import type { inventory } from '@order-system/proto';
+import { inventory } from '@order-system/proto';
 import type { InventoryClient } from '../app/deps.js';
 
 export interface BatchingOptions {
@@ -83,11 +83,14 @@ export function withBatchedReservations(client: InventoryClient, opts: BatchingO
   return { ...client, reserveStock };
 }
 
-const cancelled = () => unavailable('inventory was not called: the caller went away');
+const cancelled = () => unavailable('the caller went away before inventory answered');
+
+/** The name a failed call's error gives, as the client's own errors do. */
+const target = serviceName(inventory.v1.InventoryServiceService);
 
 function outcomeOf(result: inventory.v1.ReserveStockResult): Outcome {
   if (result.reserved) return { reserved: result.reserved };
-  if (result.failed) return { failed: fromStatus(result.failed, 'inventory') };
+  if (result.failed) return { failed: fromStatus(result.failed, target) };
   return { failed: new AppError('internal', 'inventory answered an order of a batch with neither a result nor an error') };
 }
 
