@@ -26,6 +26,7 @@ runMain('gateway', async () => {
       maxBatch: MAX_RESERVE_BATCH,
       maxInFlight: config.reserveCallsInFlight,
       defaultTimeoutMs: config.rpcTimeoutMs,
+      metrics,
     }),
     orderStore: createServiceClient(orderstore.v1.OrderStoreServiceService, config.orderStoreAddr, clientOpts),
   };

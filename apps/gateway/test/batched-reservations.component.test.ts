@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { isAppError } from '@order-system/errors';
 import { CORRELATION_HEADER, createServiceClient } from '@order-system/grpc';
+import { createMetricsRegistry } from '@order-system/metrics';
 import { inventory, orders } from '@order-system/proto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { withBatchedReservations } from '../src/adapters/batched-reservations.js';
@@ -23,6 +24,7 @@ let stop: (() => void) | undefined;
 afterEach(() => stop?.());
 
 async function standIn({ servesBatches = true, maxInFlight = 1 } = {}) {
+  const metrics = createMetricsRegistry({ defaultMetrics: false });
   const received: Received[] = [];
   const server = new grpc.Server();
   const { reserveStock, reserveStocks } = definition;
@@ -57,7 +59,7 @@ async function standIn({ servesBatches = true, maxInFlight = 1 } = {}) {
     client.close();
     server.forceShutdown();
   };
-  const batched = withBatchedReservations(client as InventoryClient, { maxBatch: 10, maxInFlight, defaultTimeoutMs: 5000 });
+  const batched = withBatchedReservations(client as InventoryClient, { maxBatch: 10, maxInFlight, defaultTimeoutMs: 5000, metrics });
   const place = (orderId: string, signal?: AbortSignal) =>
     batched.reserveStock({ order: orders.v1.CreateOrderRequest.fromPartial({ orderId }) }, { correlationId: `c-${orderId}`, signal });
   /** Waits until the stand-in has received `n` calls in all. */
@@ -66,7 +68,13 @@ async function standIn({ servesBatches = true, maxInFlight = 1 } = {}) {
     expect(received).toHaveLength(n);
     return received;
   };
-  return { place, calls };
+  /** gateway_reserve_call_orders: how many calls, and how many orders they carried. */
+  const carried = async () => {
+    const { values } = await metrics.getSingleMetric('gateway_reserve_call_orders')!.get();
+    const total = (name: string) => values.find((v) => (v as { metricName?: string }).metricName === name)?.value;
+    return { calls: total('gateway_reserve_call_orders_count'), orders: total('gateway_reserve_call_orders_sum') };
+  };
+  return { place, calls, carried };
 }
 
 const reserved = (orderId: string): inventory.v1.ReserveStockResult => ({
@@ -77,7 +85,7 @@ const settled = (calls: Promise<unknown>[]) =>
 
 describe('batched reservations', () => {
   it('sends an order at once, and the orders that arrive meanwhile in one ReserveStocks, each with its own outcome', async () => {
-    const { place, calls } = await standIn();
+    const { place, calls, carried } = await standIn();
     const first = place('A');
     const [lone] = await calls(1);
     expect(lone).toMatchObject({ method: 'ReserveStock', orders: [{ orderId: 'A', correlationId: 'c-A' }] });
@@ -100,6 +108,7 @@ describe('batched reservations', () => {
     expect(b).toMatchObject({ created: true, order: { orderId: 'B' } });
     expect(isAppError(c, 'failed_precondition') && c.message).toBe('insufficient stock for product P');
     expect(isAppError(d, 'unavailable') && d.message).toBe('inventory.v1.InventoryService is unavailable: database down');
+    expect(await carried()).toEqual({ calls: 2, orders: 4 });
   });
 
   it('sends each order of a batch alone when inventory does not serve ReserveStocks', async () => {

@@ -2,6 +2,7 @@ import { GroupCommit } from '@order-system/batching';
 import { AppError, isTransient, unavailable } from '@order-system/errors';
 import { fromStatus, serviceName, type CallOptions } from '@order-system/grpc';
 import { currentCorrelationId } from '@order-system/logger';
+import { histogram, type MetricsRegistry } from '@order-system/metrics';
 import { inventory } from '@order-system/proto';
 import type { InventoryClient } from '../app/deps.js';
 
@@ -12,6 +13,8 @@ export interface BatchingOptions {
   maxInFlight: number;
   /** The deadline of an order's reservation when its caller gives none. */
   defaultTimeoutMs: number;
+  /** Records the orders each call carried in gateway_reserve_call_orders. */
+  metrics?: MetricsRegistry;
 }
 
 interface Pending {
@@ -39,10 +42,18 @@ type Outcome = { reserved: inventory.v1.ReserveStockResponse } | { failed: unkno
  * is answered at once, and its batch goes on.
  */
 export function withBatchedReservations(client: InventoryClient, opts: BatchingOptions): InventoryClient {
+  const carried =
+    opts.metrics &&
+    histogram(opts.metrics, {
+      name: 'gateway_reserve_call_orders',
+      help: 'Orders carried by each ReserveStock(s) call to inventory.',
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+    });
   const orders = new GroupCommit<Pending, Outcome>({
     many: async (batch) => {
       const sent = batch.filter((p) => !p.signal?.aborted);
       if (sent.length === 0) return batch.map(() => ({ failed: cancelled() }));
+      carried?.observe(sent.length);
       const deadline = Math.min(...sent.map((p) => p.deadline));
       const { results } = await client.reserveStocks(
         { orders: sent.map((p) => ({ order: p.req.order, correlationId: p.correlationId ?? '' })) },
@@ -56,6 +67,7 @@ export function withBatchedReservations(client: InventoryClient, opts: BatchingO
     },
     one: async (p) => {
       if (p.signal?.aborted) return { failed: cancelled() };
+      carried?.observe(1);
       const timeoutMs = Math.max(1, p.deadline - Date.now());
       return client.reserveStock(p.req, { correlationId: p.correlationId, signal: p.signal, timeoutMs }).then(
         (reserved): Outcome => ({ reserved }),
