@@ -350,6 +350,11 @@ describe('group commit of reservations', () => {
     expect(placedEvent(placed.order.orderId)).toHaveLength(1);
     expect(inv.correlationOf.get(placedEvent(placed.order.orderId)[0]!.eventId)).toBe('batch-0');
     expect(inv.correlationOf.get(placedEvent(other.order.orderId)[0]!.eventId)).toBe('batch-1');
+
+    const tooMany = Array.from({ length: 1001 }, () => ({ order: order([{ productId: p.productId, quantity: 1 }]).order, correlationId: '' }));
+    const refused = await failure(inv.client.reserveStocks({ orders: tooMany }));
+    expect(isAppError(refused, 'invalid') && refused.message).toBe('orders: at most 1000 in one call, got 1001');
+    expect(await stockOf(inv.db, p.productId)).toMatchObject({ available: 5, reserved: 5 });
   });
 
   it('replays an order_id repeated within one batch: one reservation and event, the repeat replays it', async () => {

@@ -1,3 +1,4 @@
+import { GroupCommit } from '@order-system/batching';
 import { alreadyExists, invalid, isAppError } from '@order-system/errors';
 import type pg from 'pg';
 import type { InventoryRepository, Page, ProductInput, ReserveOutcome, SettleOutcome, SettleRequest } from '../domain/ports.js';
@@ -6,7 +7,6 @@ import { afterSettlement, type Settlement } from '../domain/settlement.js';
 import { asUnavailable, inTransaction } from './postgres.js';
 import { CatalogCache } from './catalog-cache.js';
 import { encodeEvent, type EncodedEvent } from './event-encoding.js';
-import { GroupCommit } from '@order-system/batching';
 
 const PRODUCT_COLUMNS = 'product_id, sku, name, currency_code, price_units, price_nanos, available';
 

@@ -9,6 +9,9 @@ import { upsertProduct } from '../app/upsert-product.js';
 import type { InventoryRepository } from '../domain/ports.js';
 import { productToWire, reservationToWire } from './wire.js';
 
+/** The most orders one ReserveStocks call may carry (the gateway sends at most 256). */
+const MAX_BATCH = 1000;
+
 const pageSize = (requested: number) => {
   if (requested < 0 || requested > 100) throw invalid('page_size must be between 0 and 100');
   return requested || 20;
@@ -60,6 +63,7 @@ export function inventoryGrpcService(
     // The orders go to reserveStock together, so the repository's group commit
     // takes them to PostgreSQL in one transaction.
     async reserveStocks(req) {
+      if (req.orders.length > MAX_BATCH) throw invalid(`orders: at most ${MAX_BATCH} in one call, got ${req.orders.length}`);
       return { results: await Promise.all(req.orders.map(reserveOne)) };
     },
 

@@ -1358,7 +1358,8 @@ export const InventoryServiceService = {
    * ReserveStock would decide it: one result per order, in the order given.
    * The gateway sends together the orders that arrive while its earlier calls
    * are in flight. The call itself fails only when no order was decided
-   * (inventory unavailable, the deadline passed).
+   * (inventory unavailable, the deadline passed), or with INVALID_ARGUMENT
+   * when it carries more than 1,000 orders.
    */
   reserveStocks: {
     path: "/inventory.v1.InventoryService/ReserveStocks" as const,
@@ -1428,7 +1429,8 @@ export interface InventoryServiceServer extends UntypedServiceImplementation {
    * ReserveStock would decide it: one result per order, in the order given.
    * The gateway sends together the orders that arrive while its earlier calls
    * are in flight. The call itself fails only when no order was decided
-   * (inventory unavailable, the deadline passed).
+   * (inventory unavailable, the deadline passed), or with INVALID_ARGUMENT
+   * when it carries more than 1,000 orders.
    */
   reserveStocks: handleUnaryCall<ReserveStocksRequest, ReserveStocksResponse>;
   /** The order as inventory knows it (no history); NOT_FOUND if never reserved. */
@@ -1467,7 +1469,8 @@ export interface InventoryServiceClient extends Client {
    * ReserveStock would decide it: one result per order, in the order given.
    * The gateway sends together the orders that arrive while its earlier calls
    * are in flight. The call itself fails only when no order was decided
-   * (inventory unavailable, the deadline passed).
+   * (inventory unavailable, the deadline passed), or with INVALID_ARGUMENT
+   * when it carries more than 1,000 orders.
    */
   reserveStocks(
     request: ReserveStocksRequest,
