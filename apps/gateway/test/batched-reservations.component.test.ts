@@ -60,8 +60,8 @@ async function standIn({ servesBatches = true, maxInFlight = 1 } = {}) {
     server.forceShutdown();
   };
   const batched = withBatchedReservations(client as InventoryClient, { maxBatch: 10, maxInFlight, defaultTimeoutMs: 5000, metrics });
-  const place = (orderId: string, signal?: AbortSignal) =>
-    batched.reserveStock({ order: orders.v1.CreateOrderRequest.fromPartial({ orderId }) }, { correlationId: `c-${orderId}`, signal });
+  const place = (orderId: string, signal?: AbortSignal, timeoutMs?: number) =>
+    batched.reserveStock({ order: orders.v1.CreateOrderRequest.fromPartial({ orderId }) }, { correlationId: `c-${orderId}`, signal, timeoutMs });
   /** Waits until the stand-in has received `n` calls in all. */
   const calls = async (n: number) => {
     for (let i = 0; i < 300 && received.length < n; i++) await new Promise((r) => setTimeout(r, 10));
@@ -149,5 +149,20 @@ describe('batched reservations', () => {
     expect(batch).toMatchObject({ method: 'ReserveStocks', orders: [{ orderId: 'C', correlationId: 'c-C' }] });
     batch!.answer(reserved);
     expect(await settled([first, staying])).toMatchObject([{ order: { orderId: 'A' } }, { order: { orderId: 'C' } }]);
+  });
+
+  it('gives a batch the deadline of its earliest order, and fails its orders together when it passes', async () => {
+    const { place, calls } = await standIn();
+    const first = place('A');
+    const [lone] = await calls(1);
+    const hasty = place('B', undefined, 200);
+    const patient = place('C', undefined, 60_000);
+    lone!.answer(reserved);
+    await calls(2); // B and C in one ReserveStocks, which the stand-in never answers
+    const started = Date.now();
+    const [b, c] = await settled([hasty, patient]);
+    expect(Date.now() - started).toBeLessThan(2000);
+    for (const err of [b, c]) expect(isAppError(err, 'unavailable') && err.message).toMatch(/^inventory.v1.InventoryService is unavailable: Deadline exceeded/);
+    await first;
   });
 });
