@@ -51,7 +51,7 @@ describe('runLoad', () => {
     expect(warmup.sent).toBe(60);
     expect(measured.sent).toBe(100);
     expect(measuringAt - started).toBeGreaterThanOrEqual(290);
-    expect(warmup.createLatency.getValueAtPercentile(50)).toBeGreaterThanOrEqual(300_000);
+    expect(warmup.createLatency.getValueAtPercentile(50)).toBeGreaterThanOrEqual(290_000); // timers may fire a little early
     expect(measured.createLatency.getValueAtPercentile(99)).toBeLessThan(200_000);
     expect(measured.startedAt).toBe(warmup.endedAt);
   });
@@ -72,9 +72,10 @@ describe('runLoad', () => {
     const { measured } = await run(gateway((id) => (Number(id.slice(2)) % 10 === 0 ? 40 : 1)), 0);
     expect(measured.duplicateLatency.totalCount).toBe(measured.duplicatesSent);
     expect(measured.duplicatesSent).toBe(9); // calls 11, 21, … 91
-    expect(measured.duplicateLatency.getValueAtPercentile(50)).toBeGreaterThanOrEqual(40_000);
+    // Node's timers may fire up to a millisecond early against performance.now().
+    expect(measured.duplicateLatency.getValueAtPercentile(50)).toBeGreaterThanOrEqual(35_000);
     expect(measured.createLatency.totalCount).toBe(100);
-    expect(measured.createLatency.getValueAtPercentile(50)).toBeLessThan(40_000);
+    expect(measured.createLatency.getValueAtPercentile(50)).toBeLessThan(20_000);
   });
 
   it('measures from the first order without a warm-up', async () => {
