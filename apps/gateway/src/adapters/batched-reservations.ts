@@ -54,10 +54,9 @@ export function withBatchedReservations(client: InventoryClient, opts: BatchingO
       const sent = batch.filter((p) => !p.signal?.aborted);
       if (sent.length === 0) return batch.map(() => ({ failed: cancelled() }));
       carried?.observe(sent.length);
-      const deadline = Math.min(...sent.map((p) => p.deadline));
       const { results } = await client.reserveStocks(
         { orders: sent.map((p) => ({ order: p.req.order, correlationId: p.correlationId ?? '' })) },
-        { timeoutMs: Math.max(1, deadline - Date.now()) },
+        { timeoutMs: msUntil(Math.min(...sent.map((p) => p.deadline))) },
       );
       if (results.length !== sent.length) {
         throw new AppError('internal', `inventory answered ${results.length} results for ${sent.length} orders`);
@@ -68,8 +67,7 @@ export function withBatchedReservations(client: InventoryClient, opts: BatchingO
     one: async (p) => {
       if (p.signal?.aborted) return { failed: cancelled() };
       carried?.observe(1);
-      const timeoutMs = Math.max(1, p.deadline - Date.now());
-      return client.reserveStock(p.req, { correlationId: p.correlationId, signal: p.signal, timeoutMs }).then(
+      return client.reserveStock(p.req, { correlationId: p.correlationId, signal: p.signal, timeoutMs: msUntil(p.deadline) }).then(
         (reserved): Outcome => ({ reserved }),
         (err: unknown): Outcome => ({ failed: err }),
       );
@@ -94,6 +92,9 @@ export function withBatchedReservations(client: InventoryClient, opts: BatchingO
   };
   return { ...client, reserveStock };
 }
+
+/** What is left of a deadline, as a call's timeout (never below 1 ms). */
+const msUntil = (deadline: number) => Math.max(1, deadline - Date.now());
 
 const cancelled = () => unavailable('the caller went away before inventory answered');
 
