@@ -78,6 +78,20 @@ describe('runLoad', () => {
     expect(measured.createLatency.getValueAtPercentile(50)).toBeLessThan(20_000);
   });
 
+  it("records how late each call went out, the bench's own delay, and counts it in the latency", async () => {
+    // 100 ms in, the bench's event loop is held for 50 ms: the calls due meanwhile go out late.
+    setTimeout(() => {
+      const until = performance.now() + 50;
+      while (performance.now() < until);
+    }, 100);
+    const { measured } = await run(gateway(() => 1), 0);
+
+    expect(measured.sendLag.totalCount).toBe(100);
+    expect(measured.sendLag.getValueAtPercentile(50)).toBeLessThan(5_000);
+    expect(measured.sendLag.maxValue).toBeGreaterThanOrEqual(40_000);
+    expect(measured.createLatency.maxValue).toBeGreaterThanOrEqual(measured.sendLag.maxValue);
+  });
+
   it('measures from the first order without a warm-up', async () => {
     const { warmup, measured } = await run(gateway(() => 1), 0);
     expect(warmup.sent).toBe(0);

@@ -26,6 +26,12 @@ export class LoadStats {
   readonly createLatency = latencyHistogram();
   /** The duplicates' share of createLatency: a replay also reads the order from the order-store. */
   readonly duplicateLatency = latencyHistogram();
+  /**
+   * Open loop: how late each call went out after its due time, the bench's own
+   * delay (its event loop busy or its process waiting for a CPU). Latency
+   * counts from the due time, so this is part of createLatency.
+   */
+  readonly sendLag = latencyHistogram();
   /** Each accepted order's first successful answer, as wall-clock ms (performance.timeOrigin based). */
   readonly acceptedAt = new Map<string, number>();
   startedAt = 0;
@@ -144,6 +150,7 @@ export async function runLoad(
           statsAt(dueAt).countError('client:max_in_flight');
           continue;
         }
+        statsAt(dueAt).sendLag.recordValue(Math.max(1, Math.round((now - dueAt) * 1000)));
         void send(mix.next(), dueAt);
       }
       if (i < total) await sleep(Math.max(0, start + i * interval - performance.now()));

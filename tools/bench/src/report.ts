@@ -59,6 +59,8 @@ export interface Report {
   /** The duplicates among those calls: a replay also reads the order-store. */
   duplicate_create_latency_ms: Percentiles | null;
   confirm_latency_ms: Percentiles | null;
+  /** Open loop: how late the bench sent each call after its due time (its own delay, part of create_latency_ms). */
+  send_lag_ms: Percentiles | null;
   errors: Record<string, number>;
   max_in_flight: number;
   /** Mean time per RPC or Kafka message in each service, from the services' own metrics. */
@@ -93,6 +95,7 @@ export function formatReport(r: Report): string {
     `confirmed_per_s  ${r.confirmed_per_s} (terminal at the order-store; ${r.confirmed_per_s_during_send}/s while sending): ${r.terminal.confirmed} confirmed, ${r.terminal.failed} failed, ${r.terminal.not_terminal} not terminal`,
     `create latency   ${fmt(r.create_latency_ms)}`,
     `  of duplicates  ${fmt(r.duplicate_create_latency_ms)}`,
+    ...(r.send_lag_ms ? [`  sent late by   ${fmt(r.send_lag_ms)} (the bench's own delay, counted in the above)`] : []),
     `confirm latency  ${fmt(r.confirm_latency_ms)}`,
     `errors           ${kv(r.errors)}`,
     `stages (mean; p99 as its histogram bucket; from the services' /metrics)${Object.entries(r.stages_ms).map(([k, v]) => `\n  ${k.padEnd(40)} ${String(v.mean_ms).padStart(8)} ms  p99 ${v.p99_at_most_ms === null ? '> 10 s' : `≤ ${v.p99_at_most_ms} ms`}  n=${v.count}`).join('') || ' n/a'}`,
