@@ -1,6 +1,6 @@
 /**
  * `nx run <app>:serve`: one built service in the foreground, started as
- * `npm start` and the bench start it (serviceCommand: SERVICE_NODE_FLAGS, and
+ * `npm start` and the bench start it (serviceCommand: serviceNodeFlags, and
  * SCHED_BATCH off the request path). Signals are passed on; the exit code is
  * the service's.
  *

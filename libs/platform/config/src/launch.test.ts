@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, launch, parseConfig, SERVICE_NODE_FLAGS } from './index.js';
+import { ConfigError, launch, parseConfig, serviceNodeFlags } from './index.js';
 import { batchSchedulingAvailable, serviceCommand } from './launch.js';
 
 // A stand-in bundle that prints the scheduling policy it runs under (field 41 of /proc/self/stat).
@@ -36,7 +36,7 @@ describe.runIf(process.platform === 'linux')('serviceCommand', () => {
 
   it('runs node with the service flags and any extra ones before the bundle', () => {
     const { args } = serviceCommand('gateway', bundle, 'batch', ['--cpu-prof']);
-    expect(args).toEqual([...SERVICE_NODE_FLAGS, '--cpu-prof', bundle]);
+    expect(args).toEqual([...serviceNodeFlags('gateway'), '--cpu-prof', bundle]);
   });
 
   it('leaves the policy alone with BACKGROUND_SCHED=normal', () => {

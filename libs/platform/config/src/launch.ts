@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { SERVICE_NODE_FLAGS, type ConfigOf, type launch } from './index.js';
+import { serviceNodeFlags, type ConfigOf, type launch } from './index.js';
 
 export type BackgroundSched = ConfigOf<typeof launch>['backgroundSched'];
 
@@ -16,7 +16,7 @@ export function serviceBundle(root: string, app: string): string {
 }
 
 /**
- * How to run a built service on this machine: node with SERVICE_NODE_FLAGS
+ * How to run a built service on this machine: node with serviceNodeFlags(app)
  * (and extraNodeArgs), and a background service under SCHED_BATCH, through
  * util-linux's chrt where there is one. SCHED_BATCH keeps a process's share
  * of the CPU but stops it from preempting on wake-up, so the request path
@@ -36,7 +36,7 @@ export function serviceCommand(
   sched: BackgroundSched,
   extraNodeArgs: readonly string[] = [],
 ): { command: string; args: string[] } {
-  const node = [...SERVICE_NODE_FLAGS, ...extraNodeArgs, bundle];
+  const node = [...serviceNodeFlags(app), ...extraNodeArgs, bundle];
   if (BACKGROUND_SERVICES.has(app) && sched === 'batch' && batchSchedulingAvailable()) {
     return { command: 'chrt', args: ['--batch', '0', process.execPath, ...node] };
   }
