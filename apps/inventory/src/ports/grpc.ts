@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { invalid, notFound } from '@order-system/errors';
-import { bindService, toWireError, type ServiceBinding } from '@order-system/grpc';
+import { bindService, toLoggedWireError, type ServiceBinding } from '@order-system/grpc';
 import { withCorrelation, type Logger } from '@order-system/logger';
 import { counter, type MetricsRegistry } from '@order-system/metrics';
 import { inventory, type orders } from '@order-system/proto';
@@ -49,8 +49,7 @@ export function inventoryGrpcService(
       reserve(item.order, correlationId).then(
         (reserved) => ({ reserved }),
         (err: unknown) => {
-          const { code, message, internal } = toWireError(err);
-          if (internal) log.error({ err, rpc: 'ReserveStocks', orderId: item.order?.orderId }, 'order of a batch failed');
+          const { code, message } = toLoggedWireError(err, log, { rpc: 'ReserveStocks', orderId: item.order?.orderId }, 'order of a batch failed');
           return { failed: { code, message } };
         },
       ),

@@ -7,7 +7,7 @@ import { currentCorrelationId, withCorrelation, type Logger } from '@order-syste
 import type { MetricsRegistry } from '@order-system/metrics';
 import { observeStream, observeUnary, rpcServerDuration, type ServerCall } from './observe.js';
 import { CORRELATION_HEADER, serviceName, type CallContext, type MethodDef, type ServiceBinding } from './service.js';
-import { toWireError } from './status.js';
+import { toLoggedWireError } from './status.js';
 
 /**
  * The bridge from Connect-ES (which needs protobuf-es descriptors) to our
@@ -64,8 +64,7 @@ function bridge(
     ...ctx,
   });
   const fail = (err: unknown): never => {
-    const wire = toWireError(err);
-    if (wire.internal) log.error({ err, rpc: `${method.parent.typeName}/${method.name}` }, 'rpc failed');
+    const wire = toLoggedWireError(err, log, { rpc: `${method.parent.typeName}/${method.name}` });
     throw new ConnectError(wire.message, wire.code as number as Code);
   };
 

@@ -3,4 +3,4 @@ export { startGrpcServer, type RunningGrpcServer, type GrpcServerOptions } from 
 export { createServiceClient, type ServiceClient, type CallOptions } from './client.js';
 export { checkHealth } from './health.js';
 export { connectRoutes, descriptorRegistry } from './connect.js';
-export { toWireError, fromServiceError, fromStatus } from './status.js';
+export { toWireError, toLoggedWireError, fromServiceError, fromStatus } from './status.js';

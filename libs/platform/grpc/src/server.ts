@@ -6,7 +6,7 @@ import type { MetricsRegistry } from '@order-system/metrics';
 import { observeStream, observeUnary, rpcServerDuration, type ServerCall } from './observe.js';
 import { addReflection } from './reflection.js';
 import { correlationIdFrom, NO_CHANNELZ, serviceName, type CallContext, type ServiceBinding } from './service.js';
-import { toWireError } from './status.js';
+import { toLoggedWireError } from './status.js';
 import { invalid } from '@order-system/errors';
 
 export interface GrpcServerOptions {
@@ -152,8 +152,7 @@ function served(path: string, call: AnyCall, ctx: CallContext): ServerCall {
 }
 
 function replyError(err: unknown, log: Logger, path: string): grpc.ServiceError {
-  const wire = toWireError(err);
-  if (wire.internal) log.error({ err, rpc: path }, 'rpc failed');
+  const wire = toLoggedWireError(err, log, { rpc: path });
   return Object.assign(new Error(wire.message), { code: wire.code, details: wire.message, metadata: new grpc.Metadata() });
 }
 

@@ -1,5 +1,6 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { AppError, type ErrorKind } from '@order-system/errors';
+import type { Logger } from '@order-system/logger';
 
 /** The one mapping between error kinds and gRPC (and Connect: same numbers) codes. */
 const codeOfKind: Record<ErrorKind, status> = {
@@ -31,6 +32,16 @@ export function toWireError(err: unknown): WireError {
     return { code: codeOfKind[err.kind], message: err.message, internal: err.kind === 'internal' };
   }
   return { code: status.INTERNAL, message: 'internal error', internal: true };
+}
+
+/**
+ * toWireError for a reply to a client: an internal error, whose message the
+ * client does not get, is logged here with `fields` (the RPC, the order).
+ */
+export function toLoggedWireError(err: unknown, log: Logger, fields: Record<string, unknown>, msg = 'rpc failed'): WireError {
+  const wire = toWireError(err);
+  if (wire.internal) log.error({ err, ...fields }, msg);
+  return wire;
 }
 
 /** A failed call to another service, as an AppError of the same kind. */
