@@ -1,6 +1,6 @@
 import { GroupCommit } from '@order-system/batching';
 import { AppError, isTransient, unavailable } from '@order-system/errors';
-import { fromStatus, serviceName, type CallOptions } from '@order-system/grpc';
+import { fromStatus, serviceName, type CallOptions, type Cancellation } from '@order-system/grpc';
 import { currentCorrelationId } from '@order-system/logger';
 import { histogram, type MetricsRegistry } from '@order-system/metrics';
 import { inventory } from '@order-system/proto';
@@ -20,7 +20,7 @@ export interface BatchingOptions {
 interface Pending {
   req: inventory.v1.ReserveStockRequest;
   correlationId: string | undefined;
-  signal: AbortSignal | undefined;
+  signal: Cancellation | undefined;
   /** Epoch ms. */
   deadline: number;
 }
@@ -108,7 +108,7 @@ function outcomeOf(result: inventory.v1.ReserveStockResult): Outcome {
 }
 
 /** The outcome (which never rejects), or a cancellation as soon as the signal aborts. */
-function untilAborted(outcome: Promise<Outcome>, signal: AbortSignal | undefined): Promise<Outcome> {
+function untilAborted(outcome: Promise<Outcome>, signal: Cancellation | undefined): Promise<Outcome> {
   if (!signal) return outcome;
   if (signal.aborted) return Promise.resolve({ failed: cancelled() });
   return new Promise((resolve) => {

@@ -3,7 +3,7 @@ import { currentCorrelationId } from '@order-system/logger';
 import type { MetricsRegistry } from '@order-system/metrics';
 import { installAsyncResourceBindFix } from './async-resource-bind.js';
 import { clientCall, rpcClientDuration } from './observe.js';
-import { CORRELATION_HEADER, NO_CHANNELZ, serviceName, type MethodDef, type ServiceDef } from './service.js';
+import { CORRELATION_HEADER, NO_CHANNELZ, serviceName, type Cancellation, type MethodDef, type ServiceDef } from './service.js';
 import { fromServiceError } from './status.js';
 
 export interface CallOptions {
@@ -11,7 +11,8 @@ export interface CallOptions {
   correlationId?: string;
   /** Per-call deadline; defaults to the client's. */
   timeoutMs?: number;
-  signal?: AbortSignal;
+  /** Cancels the call when aborted: an AbortSignal, or a handler's ctx.cancellation. */
+  signal?: Cancellation;
 }
 
 type Req<M> = M extends { requestSerialize(value: infer R): Buffer } ? R : never;

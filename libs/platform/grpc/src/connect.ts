@@ -56,12 +56,14 @@ function bridge(
   const context = (ctx: HandlerContext): CallContext => ({
     correlationId: ctx.requestHeader.get(CORRELATION_HEADER) ?? currentCorrelationId() ?? randomUUID(),
     signal: ctx.signal,
+    cancellation: ctx.signal,
   });
   const call = (ctx: CallContext, hc: HandlerContext): ServerCall => ({
     path: def.path,
     transport: hc.protocolName,
     header: (name) => hc.requestHeader.get(name) ?? undefined,
-    ...ctx,
+    correlationId: ctx.correlationId,
+    aborted: () => hc.signal.aborted,
   });
   const fail = (err: unknown): never => {
     const wire = toLoggedWireError(err, log, { rpc: `${method.parent.typeName}/${method.name}` });

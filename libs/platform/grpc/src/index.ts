@@ -1,4 +1,12 @@
-export { bindService, CORRELATION_HEADER, serviceName, type CallContext, type ServiceBinding, type ServiceDef } from './service.js';
+export {
+  bindService,
+  CORRELATION_HEADER,
+  serviceName,
+  type CallContext,
+  type Cancellation,
+  type ServiceBinding,
+  type ServiceDef,
+} from './service.js';
 export { startGrpcServer, type RunningGrpcServer, type GrpcServerOptions } from './server.js';
 export { createServiceClient, type ServiceClient, type CallOptions } from './client.js';
 export { checkHealth } from './health.js';

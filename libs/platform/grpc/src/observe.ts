@@ -58,14 +58,15 @@ export interface ServerCall {
   path: string;
   transport: string;
   correlationId: string;
-  signal: AbortSignal;
+  /** Whether the caller went away before the reply. */
+  aborted(): boolean;
   /** A request header (gRPC metadata); traceparent continues the caller's trace. */
   header(name: string): string | undefined;
 }
 
 /** The code a handler's outcome gets on the wire. */
-function outcomeCode(err: unknown, signal: AbortSignal): number {
-  if (err === undefined) return signal.aborted ? status.CANCELLED : status.OK;
+function outcomeCode(err: unknown, aborted: boolean): number {
+  if (err === undefined) return aborted ? status.CANCELLED : status.OK;
   return toWireError(err).code;
 }
 
@@ -78,7 +79,7 @@ function enter(duration: ReturnType<typeof rpcServerDuration> | undefined, call:
   return {
     run: <T>(fn: () => T): T => context.with(spanContext, () => withCorrelation(call.correlationId, fn)),
     finish(err: unknown) {
-      const code = outcomeCode(err, call.signal);
+      const code = outcomeCode(err, call.aborted());
       end?.({ ...rpcOf(call.path), code: codeName(code), transport: call.transport });
       endSpan(span, code);
     },

@@ -5,7 +5,7 @@ import { withCorrelation, type Logger } from '@order-system/logger';
 import type { MetricsRegistry } from '@order-system/metrics';
 import { observeStream, observeUnary, rpcServerDuration, type ServerCall } from './observe.js';
 import { addReflection } from './reflection.js';
-import { correlationIdFrom, NO_CHANNELZ, serviceName, type CallContext, type ServiceBinding } from './service.js';
+import { correlationIdFrom, NO_CHANNELZ, serviceName, type CallContext, type Cancellation, type ServiceBinding } from './service.js';
 import { toLoggedWireError } from './status.js';
 import { invalid } from '@order-system/errors';
 
@@ -112,43 +112,75 @@ function checkDecoded(request: unknown): void {
 type AnyCall = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>;
 
 /**
- * A call's correlation id, and a signal aborted if the client goes away before
- * the reply. grpc-js also reports 'cancelled' when the stream closes after the
- * reply; aborting then would cost a DOMException (a stack trace) per call for
- * nothing, so `replied()` marks the call answered. The signal is made only for
- * a handler that reads it.
+ * A call's context: its correlation id, and its cancellation if the client
+ * goes away before the reply. grpc-js also reports 'cancelled' when the stream
+ * closes after the reply; aborting then would cost a DOMException (a stack
+ * trace) per call for nothing, so `replied()` marks the call answered.
+ *
+ * A class, so that `signal` and `aborted` are getters of its prototype: a
+ * getter in an object literal is a closure per call, and V8 keeps such
+ * per-object accessors, and what their closures reach (a client call
+ * listening for the cancellation), past the scavenges until a mark-compact.
+ * The AbortSignal is made only for a handler that reads `signal`; the context
+ * is its own `cancellation`, which tells the same without one (see
+ * CallContext).
  */
-function callContext(call: AnyCall): { ctx: CallContext; replied(): void } {
-  let controller: AbortController | undefined;
-  let answered = false;
-  call.on('cancelled', () => {
-    if (!answered) (controller ??= new AbortController()).abort();
-  });
-  return {
-    ctx: {
-      correlationId: correlationIdFrom(call.metadata) ?? randomUUID(),
-      get signal() {
-        return (controller ??= new AbortController()).signal;
-      },
-    },
-    replied: () => void (answered = true),
-  };
+class GrpcCallContext implements CallContext, Cancellation {
+  readonly correlationId: string;
+  private controller: AbortController | undefined;
+  private listeners: (() => void)[] = [];
+  private answered = false;
+  private cancelled = false;
+
+  constructor(call: AnyCall) {
+    this.correlationId = correlationIdFrom(call.metadata) ?? randomUUID();
+    call.on('cancelled', () => this.cancel());
+  }
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.cancelled) this.controller.abort();
+    }
+    return this.controller.signal;
+  }
+
+  get cancellation(): Cancellation {
+    return this;
+  }
+
+  get aborted(): boolean {
+    return this.cancelled;
+  }
+
+  addEventListener(_type: 'abort', listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  removeEventListener(_type: 'abort', listener: () => void): void {
+    this.listeners = this.listeners.filter((l) => l !== listener);
+  }
+
+  replied(): void {
+    this.answered = true;
+  }
+
+  private cancel(): void {
+    if (this.answered) return;
+    this.cancelled = true;
+    this.controller?.abort();
+    const listeners = this.listeners;
+    this.listeners = [];
+    for (const listener of listeners) listener();
+  }
 }
 
-function served(path: string, call: AnyCall, ctx: CallContext): ServerCall {
+function served(path: string, call: AnyCall, ctx: GrpcCallContext): ServerCall {
   const header = (name: string) => {
     const value = call.metadata.get(name)[0];
     return typeof value === 'string' ? value : undefined;
   };
-  return {
-    path,
-    transport: 'grpc',
-    header,
-    correlationId: ctx.correlationId,
-    get signal() {
-      return ctx.signal;
-    },
-  };
+  return { path, transport: 'grpc', header, correlationId: ctx.correlationId, aborted: () => ctx.aborted };
 }
 
 function replyError(err: unknown, log: Logger, path: string): grpc.ServiceError {
@@ -167,36 +199,36 @@ function grpcImplementation(binding: ServiceBinding, log: Logger, metrics?: Metr
     const handler = binding.handlers[name] as unknown as (req: unknown, ctx: CallContext) => unknown;
     if (method.responseStream) {
       impl[name] = async (call: grpc.ServerWritableStream<unknown, unknown>) => {
-        const { ctx, replied } = callContext(call);
+        const ctx = new GrpcCallContext(call);
         try {
           const messages = observeStream(duration, served(method.path, call, ctx), () => {
             checkDecoded(call.request);
             return handler(call.request, ctx) as AsyncIterable<unknown>;
           });
           for await (const message of messages) {
-            if (ctx.signal.aborted) break;
+            if (ctx.aborted) break;
             if (!call.write(message)) await new Promise((resolve) => call.once('drain', resolve));
           }
-          replied();
+          ctx.replied();
           call.end();
         } catch (err) {
-          replied();
+          ctx.replied();
           call.emit('error', withCorrelation(ctx.correlationId, () => replyError(err, log, method.path)));
         }
       };
     } else {
       impl[name] = (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
-        const { ctx, replied } = callContext(call);
+        const ctx = new GrpcCallContext(call);
         observeUnary(duration, served(method.path, call, ctx), async () => {
           checkDecoded(call.request);
           return handler(call.request, ctx) as Promise<unknown>;
         }).then(
           (res) => {
-            replied();
+            ctx.replied();
             callback(null, res);
           },
           (err: unknown) => {
-            replied();
+            ctx.replied();
             callback(withCorrelation(ctx.correlationId, () => replyError(err, log, method.path)));
           },
         );

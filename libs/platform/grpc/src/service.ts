@@ -14,11 +14,25 @@ export interface MethodDef<Req = unknown, Res = unknown> {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any method's types
 export type ServiceDef = Record<string, MethodDef<any, any>>;
 
+/** What a call needs of a cancellation signal, as a client call's CallOptions.signal. An AbortSignal is one. */
+export interface Cancellation {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
 /** What every handler gets besides its request, whatever the transport. */
 export interface CallContext {
   correlationId: string;
   /** Aborted when the caller goes away or the deadline passes. */
   signal: AbortSignal;
+  /**
+   * The same, without making an AbortSignal: on Node 20 one outlives a
+   * scavenge or two, and so does every listener on it (a client call passed
+   * it, with all that call's objects). For passing on to the calls a handler
+   * makes.
+   */
+  cancellation: Cancellation;
 }
 
 type Req<M> = M extends { requestDeserialize(bytes: Buffer): infer R } ? R : never;

@@ -52,12 +52,16 @@ async function until(condition: () => boolean) {
 
 describe('maxConcurrentStreams', () => {
   it('holds calls beyond the limit in the client until streams close, and answers every one', async () => {
-    const calls = Array.from({ length: 2 * LIMIT + 1 }, (_, i) => client.getOrder({ orderId: `ORD-${i}` }, { timeoutMs: 10_000 }));
+    let settled = 0;
+    const calls = Array.from({ length: 2 * LIMIT + 1 }, (_, i) =>
+      client.getOrder({ orderId: `ORD-${i}` }, { timeoutMs: 10_000 }).finally(() => settled++),
+    );
     await until(() => held.length === LIMIT);
     await new Promise((r) => setTimeout(r, 100));
     expect(held).toHaveLength(LIMIT); // the others have not reached the server
 
-    while (held.length > 0 || open > 0) {
+    // Until every call is answered: a waiting call reaches the server only after a stream closes.
+    while (settled < calls.length) {
       for (const release of held.splice(0)) release();
       await new Promise((r) => setTimeout(r, 20));
     }
