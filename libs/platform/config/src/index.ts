@@ -131,9 +131,10 @@ export const launch = {
  *
  * The young generation: a 16 MiB semi-space cuts young-generation GC by a
  * third against 8 MiB for about 15 MiB more. But each of its collections is
- * a pause in which no call moves, and the objects of every gRPC call (on
- * Node's HTTP/2) outlive the next collection or two, so a scavenge copies all
- * the calls since the last: 7-20 ms in the gateway at 300 orders/s. The
+ * a pause in which no call moves, and in the gateway the objects of every
+ * gRPC call outlive the next collection or two (two causes are fixed in
+ * libs/platform/grpc, the rest is not found), so a scavenge copies all the
+ * calls since the last: 7-20 ms in the gateway at 300 orders/s. The
  * gateway, the one service that answers a client while it waits, takes 4 MiB:
  * pauses of 1-5 ms, CreateOrder's p99 at 300/s 32 against 39 ms (three
  * interleaved pairs), the ceiling 1 % lower (see README, Performance).

@@ -1,5 +1,6 @@
 import { createLogger, memoryDestination } from '@order-system/logger';
 import { descriptorSetBase64, orders } from '@order-system/proto';
+import { eventually } from '@order-system/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bindService, createServiceClient, startGrpcServer, type CallContext, type RunningGrpcServer } from '../src/index.js';
 import type { ServiceHandlers } from '../src/service.js';
@@ -59,20 +60,15 @@ afterAll(async () => {
   await backServer?.close(100);
 });
 
-async function until(condition: () => boolean) {
-  for (let i = 0; i < 300 && !condition(); i++) await new Promise((r) => setTimeout(r, 10));
-  expect(condition()).toBe(true);
-}
-
 describe('cancellation', () => {
   it('cancels the calls a handler made with ctx.cancellation when its caller goes away', async () => {
     const caller = new AbortController();
     const call = client.getOrder({ orderId: 'held-1' }, { signal: caller.signal }).catch((err: Error & { kind?: string }) => err);
-    await until(() => back.has('held-1'));
+    await eventually(() => back.has('held-1'), { what: 'the back server to have the call' });
     caller.abort();
 
     await back.get('held-1')!.aborted; // the back server's handler saw its caller, the front server, go away
-    await until(() => front.has('held-1'));
+    await eventually(() => front.has('held-1'), { what: 'the front handler to end' });
     const { ctx, fired } = front.get('held-1')!;
     expect(fired).toEqual(['kept']);
     expect(ctx.cancellation.aborted).toBe(true);
@@ -83,7 +79,7 @@ describe('cancellation', () => {
   it('leaves an answered call uncancelled, though grpc-js reports its stream closing as cancelled', async () => {
     const answer = await client.getOrder({ orderId: 'quick-1' });
     expect(answer.order?.orderId).toBe('quick-1');
-    await until(() => front.has('quick-1'));
+    await eventually(() => front.has('quick-1'), { what: 'the front handler to end' });
     const { ctx, fired } = front.get('quick-1')!;
     ctx.signal.addEventListener('abort', () => fired.push('signal'));
     await new Promise((r) => setTimeout(r, 50));
