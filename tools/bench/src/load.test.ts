@@ -76,6 +76,10 @@ describe('runLoad', () => {
     expect(measured.duplicateLatency.getValueAtPercentile(50)).toBeGreaterThanOrEqual(35_000);
     expect(measured.createLatency.totalCount).toBe(100);
     expect(measured.createLatency.getValueAtPercentile(50)).toBeLessThan(20_000);
+    // The first placements: o-10, o-20, … among them, one call in ten.
+    expect(measured.firstLatency.totalCount).toBe(91);
+    expect(measured.firstLatency.getValueAtPercentile(85)).toBeLessThan(20_000);
+    expect(measured.firstLatency.getValueAtPercentile(95)).toBeGreaterThanOrEqual(35_000);
   });
 
   it("records how late each call went out, the bench's own delay, and counts it in the latency", async () => {

@@ -26,6 +26,8 @@ export class LoadStats {
   readonly createLatency = latencyHistogram();
   /** The duplicates' share of createLatency: a replay also reads the order from the order-store. */
   readonly duplicateLatency = latencyHistogram();
+  /** The rest of createLatency: first placements, which have only inventory to wait for. */
+  readonly firstLatency = latencyHistogram();
   /**
    * Open loop: how late each call went out after its due time, the bench's own
    * delay (its event loop busy or its process waiting for a CPU). Latency
@@ -130,6 +132,7 @@ export async function runLoad(
         const us = Math.max(1, Math.round((performance.now() - dueAt) * 1000));
         stats.createLatency.recordValue(us);
         if (order.duplicate) stats.duplicateLatency.recordValue(us);
+        else stats.firstLatency.recordValue(us);
         pending.delete(call);
       });
     pending.add(call);

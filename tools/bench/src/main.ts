@@ -269,6 +269,7 @@ async function bench(sys: System): Promise<Report> {
     terminal: counts,
     create_latency_ms: percentilesMs(stats.createLatency),
     duplicate_create_latency_ms: percentilesMs(stats.duplicateLatency),
+    first_create_latency_ms: percentilesMs(stats.firstLatency),
     send_lag_ms: percentilesMs(stats.sendLag),
     confirm_latency_ms: percentilesMs(confirmLatency),
     errors: Object.fromEntries([...stats.errors].sort((a, b) => b[1] - a[1])),

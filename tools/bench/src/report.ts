@@ -58,6 +58,8 @@ export interface Report {
   create_latency_ms: Percentiles | null;
   /** The duplicates among those calls: a replay also reads the order-store. */
   duplicate_create_latency_ms: Percentiles | null;
+  /** The other calls, each an order's first placement. */
+  first_create_latency_ms: Percentiles | null;
   confirm_latency_ms: Percentiles | null;
   /** Open loop: how late the bench sent each call after its due time (its own delay, part of create_latency_ms). */
   send_lag_ms: Percentiles | null;
@@ -95,6 +97,7 @@ export function formatReport(r: Report): string {
     `confirmed_per_s  ${r.confirmed_per_s} (terminal at the order-store; ${r.confirmed_per_s_during_send}/s while sending): ${r.terminal.confirmed} confirmed, ${r.terminal.failed} failed, ${r.terminal.not_terminal} not terminal`,
     `create latency   ${fmt(r.create_latency_ms)}`,
     `  of duplicates  ${fmt(r.duplicate_create_latency_ms)}`,
+    `  of the rest    ${fmt(r.first_create_latency_ms)}`,
     ...(r.send_lag_ms ? [`  sent late by   ${fmt(r.send_lag_ms)} (the bench's own delay, counted in the above)`] : []),
     `confirm latency  ${fmt(r.confirm_latency_ms)}`,
     `errors           ${kv(r.errors)}`,
