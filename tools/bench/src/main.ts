@@ -17,6 +17,7 @@ import { checkInvariants, type Report as InvariantsReport } from '@order-system/
 import { inventory, orders } from '@order-system/proto';
 import * as hdr from 'hdr-histogram-js';
 import { parseBenchArgs, USAGE, type BenchArgs } from './args.js';
+import { calibrateApart } from './calibrate.js';
 import { benchConfig } from './config.js';
 import { LoadStats, runLoad } from './load.js';
 import { sampleLag, scrapeAll, stages, type Sample } from './metrics.js';
@@ -61,6 +62,8 @@ process.on('SIGINT', () => {
 process.on('SIGTERM', () => abort.abort());
 process.on('exit', () => system?.killNow());
 
+// The machine's speed before the load, on a system not yet started (the isolated one).
+const calibratedBefore = calibrateApart();
 if (args.target === 'isolated') {
   ensureBuilt(args.build);
   console.log(`starting an isolated system (bench_${runId}; logs in ${path.relative(process.cwd(), path.join(runDir, 'logs'))})…`);
@@ -185,6 +188,7 @@ async function bench(sys: System): Promise<Report> {
     client.close();
   }
   const cpuAtEnd = cpuSnapshot(cpuRoots);
+  const calibratedAfter = calibrateApart(); // the system idle again
 
   const stageTimes = stages(await scrapeAll(sys.metricsUrls), await metricsAtStart);
   lag.stop();
@@ -257,6 +261,7 @@ async function bench(sys: System): Promise<Report> {
       memory_gib: round(os.totalmem() / 2 ** 30, 1),
       node: process.version,
       platform: `${os.platform()} ${os.release()}`,
+      calibration_ms: { before: round(calibratedBefore.bestMs, 1), after: round(calibratedAfter.bestMs, 1) },
     },
     warmup: { sent: warmup.sent, accepted: warmup.accepted, create_latency_ms: percentilesMs(warmup.createLatency) },
     sent: stats.sent,
