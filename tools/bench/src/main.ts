@@ -262,7 +262,6 @@ async function bench(sys: System): Promise<Report> {
       node: process.version,
       platform: `${os.platform()} ${os.release()}`,
       calibration_ms: { before: round(calibratedBefore.bestMs, 1), after: round(calibratedAfter.bestMs, 1) },
-      round_trip_us: { before: round(calibratedBefore.roundTripUs, 1), after: round(calibratedAfter.roundTripUs, 1) },
     },
     warmup: { sent: warmup.sent, accepted: warmup.accepted, create_latency_ms: percentilesMs(warmup.createLatency) },
     sent: stats.sent,

@@ -45,8 +45,6 @@ export interface Report {
   machine: Record<string, unknown> & {
     /** A fixed single-threaded workload's time before and after the run (less is faster): see calibrate.ts. */
     calibration_ms: { before: number; after: number };
-    /** A loopback round trip between two processes, before and after (see calibrate.ts). */
-    round_trip_us: { before: number; after: number };
   };
   /** The warm-up before the measured window, at the same load; counted nowhere else. */
   warmup: { sent: number; accepted: number; create_latency_ms: Percentiles | null };
@@ -117,7 +115,7 @@ export function formatReport(r: Report): string {
     'drift' in r.invariants
       ? `invariants       ${r.invariants_ok ? 'ok' : `DRIFT (${r.invariants.drift_count})`}${r.invariants.drift.slice(0, 10).map((d) => `\n  ${d}`).join('')}`
       : `invariants       not checked (${r.invariants.skipped})`,
-    `machine          ${r.machine.cpus} CPUs (${r.machine.cpu_model}), node ${r.machine.node}; calibration before / after the run ${r.machine.calibration_ms.before} / ${r.machine.calibration_ms.after} ms, round trip ${r.machine.round_trip_us.before} / ${r.machine.round_trip_us.after} µs (less is faster)`,
+    `machine          ${r.machine.cpus} CPUs (${r.machine.cpu_model}), node ${r.machine.node}; calibration ${r.machine.calibration_ms.before} ms before the run, ${r.machine.calibration_ms.after} ms after (less is faster)`,
   ];
   if (r.log_dir) lines.push(`service logs     ${r.log_dir}`);
   return lines.join('\n');
