@@ -117,7 +117,7 @@ type AnyCall = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStrea
  * closes after the reply; aborting then would cost a DOMException (a stack
  * trace) per call for nothing, so `replied()` marks the call answered.
  *
- * A class, so that `signal` and `aborted` are getters of its prototype: a
+ * A class, so that `signal` is a getter of its prototype: a
  * getter in an object literal is a closure per call, and V8 keeps such
  * per-object accessors, and what their closures reach (a client call
  * listening for the cancellation), past the scavenges until a mark-compact.
@@ -130,7 +130,8 @@ class GrpcCallContext implements CallContext, Cancellation {
   private controller: AbortController | undefined;
   private listeners: (() => void)[] = [];
   private answered = false;
-  private cancelled = false;
+  /** The caller went away before the reply. */
+  aborted = false;
 
   constructor(call: AnyCall) {
     this.correlationId = correlationIdFrom(call.metadata) ?? randomUUID();
@@ -140,7 +141,7 @@ class GrpcCallContext implements CallContext, Cancellation {
   get signal(): AbortSignal {
     if (!this.controller) {
       this.controller = new AbortController();
-      if (this.cancelled) this.controller.abort();
+      if (this.aborted) this.controller.abort();
     }
     return this.controller.signal;
   }
@@ -149,16 +150,13 @@ class GrpcCallContext implements CallContext, Cancellation {
     return this;
   }
 
-  get aborted(): boolean {
-    return this.cancelled;
-  }
-
   addEventListener(_type: 'abort', listener: () => void): void {
     this.listeners.push(listener);
   }
 
   removeEventListener(_type: 'abort', listener: () => void): void {
-    this.listeners = this.listeners.filter((l) => l !== listener);
+    const i = this.listeners.indexOf(listener);
+    if (i >= 0) this.listeners.splice(i, 1);
   }
 
   replied(): void {
@@ -167,7 +165,7 @@ class GrpcCallContext implements CallContext, Cancellation {
 
   private cancel(): void {
     if (this.answered) return;
-    this.cancelled = true;
+    this.aborted = true;
     this.controller?.abort();
     const listeners = this.listeners;
     this.listeners = [];
