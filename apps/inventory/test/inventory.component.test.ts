@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
 import { isAppError } from '@order-system/errors';
-import { orders } from '@order-system/proto';
+import { inventory, orders } from '@order-system/proto';
 import { eventually } from '@order-system/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reserveStock } from '../src/app/reserve-stock.js';
@@ -355,6 +355,38 @@ describe('group commit of reservations', () => {
     const refused = await failure(inv.client.reserveStocks({ orders: tooMany }));
     expect(isAppError(refused, 'invalid') && refused.message).toBe('orders: at most 1000 in one call, got 1001');
     expect(await stockOf(inv.db, p.productId)).toMatchObject({ available: 5, reserved: 5 });
+  });
+
+  it('ReserveStockStream decides each order as ReserveStock would alone, answering each by its id, and ends after the caller', async () => {
+    const p = await product(10);
+    const scarce = await product(1);
+    const missing = randomUUID();
+    const placed = order([{ productId: p.productId, quantity: 2 }]);
+    const sent = [
+      placed,
+      order([{ productId: scarce.productId, quantity: 2 }]),
+      order([{ productId: missing, quantity: 1 }]),
+      placed,
+      { order: undefined },
+    ].map((r, i) => ({ id: 100 + i, order: { order: r.order, correlationId: `stream-${i}` } }));
+    const responses: inventory.v1.ReserveStockStreamResponse[] = [];
+    for await (const response of inv.client.reserveStockStream(sent)) responses.push(response);
+
+    expect(responses.map((r) => r.id).sort()).toEqual([100, 101, 102, 103, 104]);
+    const answer = (id: number) => responses.find((r) => r.id === id)!.result!;
+    expect(answer(100).reserved).toMatchObject({ created: true, order: { orderId: placed.order.orderId } });
+    expect(answer(101).failed?.code).toBe(status.FAILED_PRECONDITION);
+    expect(answer(101).failed?.message).toContain(`insufficient stock for product ${scarce.productId} (${scarce.sku}): requested 2, available 1`);
+    expect(answer(102).failed).toMatchObject({ code: status.INVALID_ARGUMENT, message: expect.stringContaining(`product "${missing}" does not exist`) });
+    expect(answer(103).reserved).toEqual({ created: false, order: answer(100).reserved!.order });
+    expect(answer(104).failed).toEqual({ code: status.INVALID_ARGUMENT, message: 'order is required' });
+
+    expect(await stockOf(inv.db, p.productId)).toMatchObject({ available: 8, reserved: 2 });
+    expect(await stockOf(inv.db, scarce.productId)).toMatchObject({ available: 1, reserved: 0 });
+    const placedEvent = () => inv.published.filter((e) => e.orderPlaced && e.orderId === placed.order.orderId);
+    await eventually(() => placedEvent().length > 0, { what: 'OrderPlaced' });
+    expect(placedEvent()).toHaveLength(1);
+    expect(inv.correlationOf.get(placedEvent()[0]!.eventId)).toBe('stream-0');
   });
 
   it('replays an order_id repeated within one batch: one reservation and event, the repeat replays it', async () => {

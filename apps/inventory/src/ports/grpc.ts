@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { PassThrough } from 'node:stream';
 import { invalid, notFound } from '@order-system/errors';
 import { bindService, toLoggedWireError, type ServiceBinding } from '@order-system/grpc';
 import { withCorrelation, type Logger } from '@order-system/logger';
-import { counter, type MetricsRegistry } from '@order-system/metrics';
+import { counter, histogram, type MetricsRegistry } from '@order-system/metrics';
 import { inventory, type orders } from '@order-system/proto';
 import { reserveStock } from '../app/reserve-stock.js';
 import { upsertProduct } from '../app/upsert-product.js';
@@ -24,9 +25,15 @@ export function inventoryGrpcService(
   log: Logger,
 ): ServiceBinding {
   const reservedUnits = counter(metrics, { name: 'stock_reserved_units_total', help: 'Units of stock reserved by new orders.' });
+  // The stream's orders have no call of their own to time.
+  const decision = histogram(metrics, {
+    name: 'inventory_reservation_duration_seconds',
+    help: 'Time to decide an order (reserve its stock or refuse it), however it came.',
+  });
 
   const reserve = async (order: orders.v1.CreateOrderRequest | undefined, correlationId: string) => {
     if (!order) throw invalid('order is required');
+    const decided = decision.startTimer();
     const { reservation, created } = await reserveStock(
       repo,
       {
@@ -37,19 +44,19 @@ export function inventoryGrpcService(
         correlationId,
       },
       reservationTtlMs,
-    );
+    ).finally(decided);
     if (created) reservedUnits.inc(reservation.lines.reduce((units, line) => units + line.quantity, 0));
     return { order: reservationToWire(reservation), created };
   };
 
   /** One order of a ReserveStocks batch: its result, or the status it alone would have failed with. */
-  const reserveOne = (item: inventory.v1.BatchedOrder): Promise<inventory.v1.ReserveStockResult> => {
+  const reserveOne = (item: inventory.v1.BatchedOrder, rpc: string): Promise<inventory.v1.ReserveStockResult> => {
     const correlationId = item.correlationId || randomUUID();
     return withCorrelation(correlationId, () =>
       reserve(item.order, correlationId).then(
         (reserved) => ({ reserved }),
         (err: unknown) => {
-          const { code, message } = toLoggedWireError(err, log, { rpc: 'ReserveStocks', orderId: item.order?.orderId }, 'order of a batch failed');
+          const { code, message } = toLoggedWireError(err, log, { rpc, orderId: item.order?.orderId }, 'order of a batch failed');
           return { failed: { code, message } };
         },
       ),
@@ -63,7 +70,30 @@ export function inventoryGrpcService(
     // takes them to PostgreSQL in one transaction.
     async reserveStocks(req) {
       if (req.orders.length > MAX_BATCH) throw invalid(`orders: at most ${MAX_BATCH} in one call, got ${req.orders.length}`);
-      return { results: await Promise.all(req.orders.map(reserveOne)) };
+      return { results: await Promise.all(req.orders.map((item) => reserveOne(item, 'ReserveStocks'))) };
+    },
+
+    // Each order is decided as soon as it arrives (the repository's group
+    // commit takes the orders in flight together) and answered as soon as it
+    // is; the stream ends once the caller has ended its side and every order
+    // is answered.
+    reserveStockStream(requests) {
+      const responses = new PassThrough({ objectMode: true });
+      let open = 1; // the requests, and every order not yet answered
+      const done = () => {
+        if (--open === 0) responses.end();
+      };
+      void (async () => {
+        for await (const { id, order } of requests) {
+          open++;
+          void reserveOne(order ?? { order: undefined, correlationId: '' }, 'ReserveStockStream').then((result) => {
+            responses.write({ id, result });
+            done();
+          });
+        }
+        done();
+      })().catch((err: unknown) => responses.destroy(err as Error));
+      return responses;
     },
 
     async getReservation(req) {

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
 import { currentCorrelationId } from '@order-system/logger';
 import type { MetricsRegistry } from '@order-system/metrics';
@@ -18,11 +19,17 @@ export interface CallOptions {
 type Req<M> = M extends { requestSerialize(value: infer R): Buffer } ? R : never;
 type Res<M> = M extends { responseDeserialize(bytes: Buffer): infer R } ? R : never;
 
-/** A promise per unary RPC, an async iterable per server stream; errors are AppErrors. */
+/**
+ * A promise per unary RPC, an async iterable per server stream, and for a
+ * bidirectional stream an async iterable of responses from one of requests;
+ * errors are AppErrors.
+ */
 export type ServiceClient<D extends ServiceDef> = {
-  [K in keyof D]: D[K]['responseStream'] extends true
-    ? (req: Req<D[K]>, opts?: CallOptions) => AsyncIterable<Res<D[K]>>
-    : (req: Req<D[K]>, opts?: CallOptions) => Promise<Res<D[K]>>;
+  [K in keyof D]: D[K]['requestStream'] extends true
+    ? (requests: AsyncIterable<Req<D[K]>> | Iterable<Req<D[K]>>, opts?: CallOptions) => AsyncIterable<Res<D[K]>>
+    : D[K]['responseStream'] extends true
+      ? (req: Req<D[K]>, opts?: CallOptions) => AsyncIterable<Res<D[K]>>
+      : (req: Req<D[K]>, opts?: CallOptions) => Promise<Res<D[K]>>;
 } & { close(): void };
 
 export interface ClientOptions {
@@ -59,7 +66,16 @@ export function createServiceClient<D extends ServiceDef>(
       return md;
     };
 
-    if (def.responseStream) {
+    if (def.requestStream) {
+      out[name] = (requests: AsyncIterable<unknown> | Iterable<unknown>, opts: CallOptions = {}) => {
+        const metadata = metadataOf(opts);
+        const end = clientCall(duration, def.path, metadata);
+        const call = client.makeBidiStreamRequest(def.path, def.requestSerialize, def.responseDeserialize, metadata, {});
+        opts.signal?.addEventListener('abort', () => call.cancel(), { once: true });
+        void sendAll(requests, call);
+        return mapStreamErrors(call, target, end);
+      };
+    } else if (def.responseStream) {
       out[name] = (req: unknown, opts: CallOptions = {}) => {
         const metadata = metadataOf(opts);
         const end = clientCall(duration, def.path, metadata);
@@ -107,6 +123,18 @@ function withoutStackTraces<T>(fn: () => T): T {
     return fn();
   } finally {
     Error.stackTraceLimit = limit;
+  }
+}
+
+/** Writes a stream's requests as they come, then half-closes it; a failing source cancels the call. */
+async function sendAll(requests: AsyncIterable<unknown> | Iterable<unknown>, call: grpc.ClientDuplexStream<unknown, unknown>) {
+  try {
+    for await (const request of requests) {
+      if (!call.write(request)) await Promise.race([once(call, 'drain'), once(call, 'close')]);
+    }
+    call.end();
+  } catch {
+    call.cancel();
   }
 }
 

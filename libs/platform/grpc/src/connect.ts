@@ -70,6 +70,9 @@ function bridge(
     throw new ConnectError(wire.message, wire.code as number as Code);
   };
 
+  if (method.methodKind === 'client_streaming' || method.methodKind === 'bidi_streaming') {
+    throw new Error(`${def.path}: streams of requests are served over gRPC only`);
+  }
   if (method.methodKind === 'server_streaming') {
     return async function* (req: unknown, hc: HandlerContext) {
       const ctx = context(hc);

@@ -11,4 +11,4 @@ export { startGrpcServer, type RunningGrpcServer, type GrpcServerOptions } from 
 export { createServiceClient, type ServiceClient, type CallOptions } from './client.js';
 export { checkHealth } from './health.js';
 export { connectRoutes, descriptorRegistry } from './connect.js';
-export { toWireError, toLoggedWireError, fromServiceError, fromStatus } from './status.js';
+export { toWireError, toLoggedWireError, fromServiceError, fromStatus, isUnimplemented } from './status.js';

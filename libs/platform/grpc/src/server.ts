@@ -30,7 +30,11 @@ export interface RunningGrpcServer {
   /** The bound port (useful with port 0). */
   port: number;
   setServing(serving: boolean): void;
-  /** Stops taking calls, lets calls in flight finish up to graceMs, then cancels the rest. */
+  /**
+   * Stops taking calls, lets calls in flight finish up to graceMs, then
+   * cancels the rest. A bidirectional stream stops taking requests at once:
+   * its handler sees them end, answers the ones it took, and ends the call.
+   */
   close(graceMs?: number): Promise<void>;
 }
 
@@ -55,8 +59,9 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
   health.addToServer(server);
   // Reflection lists what this server serves (not every service in the shared descriptor set).
   addReflection(server, Buffer.from(opts.descriptorSetBase64, 'base64'), [...names, 'grpc.health.v1.Health']);
+  const closing = new AbortController();
   for (const binding of opts.services) {
-    server.addService(lenient(binding.definition), grpcImplementation(binding, opts.log, opts.metrics));
+    server.addService(lenient(binding.definition), grpcImplementation(binding, opts.log, closing.signal, opts.metrics));
   }
 
   const port = await new Promise<number>((resolve, reject) =>
@@ -74,6 +79,7 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
     close: (graceMs = 5000) =>
       new Promise<void>((resolve) => {
         setServing(false);
+        closing.abort();
         const timer = setTimeout(() => server.forceShutdown(), graceMs);
         server.tryShutdown(() => {
           clearTimeout(timer);
@@ -107,6 +113,33 @@ function lenient(definition: ServiceBinding['definition']): grpc.ServiceDefiniti
 
 function checkDecoded(request: unknown): void {
   if (request instanceof Undecodable) throw invalid(`request is not a valid protobuf message: ${request.reason}`);
+}
+
+/**
+ * A bidirectional stream's requests as they come, until the caller ends its
+ * side or the server starts closing. The requests that come after that are
+ * never taken; the caller learns it when the call ends OK with them
+ * unanswered. One that does not decode fails the call.
+ */
+async function* takenRequests(call: grpc.ServerDuplexStream<unknown, unknown>, closing: AbortSignal): AsyncIterable<unknown> {
+  // An iterator that leaves the call whole when the requests end: the answers are still to be sent.
+  const requests = call.iterator({ destroyOnReturn: false });
+  let stop = () => {};
+  const onClosing = () => stop();
+  closing.addEventListener('abort', onClosing);
+  try {
+    while (!closing.aborted) {
+      const next = await new Promise<IteratorResult<unknown>>((resolve, reject) => {
+        stop = () => resolve({ done: true, value: undefined });
+        requests.next().then(resolve, reject);
+      });
+      if (next.done) return;
+      checkDecoded(next.value);
+      yield next.value;
+    }
+  } finally {
+    closing.removeEventListener('abort', onClosing);
+  }
 }
 
 type AnyCall = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>;
@@ -190,19 +223,26 @@ function replyError(err: unknown, log: Logger, path: string): grpc.ServiceError 
  * Adapts transport-neutral handlers to grpc-js call objects. Each call runs in
  * its correlation context and, with metrics, is timed by its status code.
  */
-function grpcImplementation(binding: ServiceBinding, log: Logger, metrics?: MetricsRegistry): grpc.UntypedServiceImplementation {
+function grpcImplementation(
+  binding: ServiceBinding,
+  log: Logger,
+  closing: AbortSignal,
+  metrics?: MetricsRegistry,
+): grpc.UntypedServiceImplementation {
   const impl: grpc.UntypedServiceImplementation = {};
   const duration = metrics && rpcServerDuration(metrics);
   for (const [name, method] of Object.entries(binding.definition)) {
     const handler = binding.handlers[name] as unknown as (req: unknown, ctx: CallContext) => unknown;
+    if (method.requestStream && !method.responseStream) throw new Error(`${method.path}: client streams are not supported`);
     if (method.responseStream) {
+      // A bidirectional stream's call is a duplex of requests, a server stream's holds its request.
+      const requestOf = method.requestStream
+        ? (call: grpc.ServerWritableStream<unknown, unknown>) => takenRequests(call as unknown as grpc.ServerDuplexStream<unknown, unknown>, closing)
+        : (call: grpc.ServerWritableStream<unknown, unknown>) => (checkDecoded(call.request), call.request);
       impl[name] = async (call: grpc.ServerWritableStream<unknown, unknown>) => {
         const ctx = new GrpcCallContext(call);
         try {
-          const messages = observeStream(duration, served(method.path, call, ctx), () => {
-            checkDecoded(call.request);
-            return handler(call.request, ctx) as AsyncIterable<unknown>;
-          });
+          const messages = observeStream(duration, served(method.path, call, ctx), () => handler(requestOf(call), ctx) as AsyncIterable<unknown>);
           for await (const message of messages) {
             if (ctx.aborted) break;
             if (!call.write(message)) await new Promise((resolve) => call.once('drain', resolve));
@@ -210,6 +250,8 @@ function grpcImplementation(binding: ServiceBinding, log: Logger, metrics?: Metr
           ctx.replied();
           call.end();
         } catch (err) {
+          // A caller that went away breaks off a stream's requests: nobody to answer, nothing to log.
+          if (ctx.aborted) return;
           ctx.replied();
           call.emit('error', withCorrelation(ctx.correlationId, () => replyError(err, log, method.path)));
         }

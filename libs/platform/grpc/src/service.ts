@@ -38,11 +38,17 @@ export interface CallContext {
 type Req<M> = M extends { requestDeserialize(bytes: Buffer): infer R } ? R : never;
 type Res<M> = M extends { responseDeserialize(bytes: Buffer): infer R } ? R : never;
 
-/** Transport-neutral handlers: a promise per unary RPC, an async iterable per server stream. */
+/**
+ * Transport-neutral handlers: a promise per unary RPC, an async iterable per
+ * server stream, and for a bidirectional stream an async iterable of
+ * responses from one of requests. Client streams are not supported.
+ */
 export type ServiceHandlers<D extends ServiceDef> = {
-  [K in keyof D]: D[K]['responseStream'] extends true
-    ? (req: Req<D[K]>, ctx: CallContext) => AsyncIterable<Res<D[K]>>
-    : (req: Req<D[K]>, ctx: CallContext) => Promise<Res<D[K]>>;
+  [K in keyof D]: D[K]['requestStream'] extends true
+    ? (requests: AsyncIterable<Req<D[K]>>, ctx: CallContext) => AsyncIterable<Res<D[K]>>
+    : D[K]['responseStream'] extends true
+      ? (req: Req<D[K]>, ctx: CallContext) => AsyncIterable<Res<D[K]>>
+      : (req: Req<D[K]>, ctx: CallContext) => Promise<Res<D[K]>>;
 };
 
 export interface ServiceBinding<D extends ServiceDef = ServiceDef> {

@@ -54,3 +54,9 @@ export function fromStatus({ code, message }: { code: number; message: string },
   const kind = kindOfCode.get(code) ?? 'internal';
   return new AppError(kind, kind === 'unavailable' ? `${target} is unavailable: ${message}` : message, { cause });
 }
+
+/** The call failed because the server does not serve its method (an older version of the service). */
+export function isUnimplemented(err: unknown): boolean {
+  const cause = err instanceof AppError ? err.cause : undefined;
+  return typeof cause === 'object' && cause !== null && (cause as Partial<ServiceError>).code === status.UNIMPLEMENTED;
+}

@@ -10,8 +10,10 @@ import {
   type CallOptions,
   type ChannelCredentials,
   Client,
+  type ClientDuplexStream,
   type ClientOptions,
   type ClientUnaryCall,
+  type handleBidiStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
   type Metadata,
@@ -47,6 +49,18 @@ export interface BatchedOrder {
    * the call's metadata).
    */
   correlationId: string;
+}
+
+export interface ReserveStockStreamRequest {
+  /** Chosen by the caller; unique among its requests in flight on the stream. */
+  id: number;
+  order: BatchedOrder | undefined;
+}
+
+export interface ReserveStockStreamResponse {
+  /** The request's id. */
+  id: number;
+  result: ReserveStockResult | undefined;
 }
 
 export interface ReserveStocksResponse {
@@ -417,6 +431,180 @@ export const BatchedOrder: MessageFns<BatchedOrder> = {
       ? CreateOrderRequest.fromPartial(object.order)
       : undefined;
     message.correlationId = object.correlationId ?? "";
+    return message;
+  },
+};
+
+function createBaseReserveStockStreamRequest(): ReserveStockStreamRequest {
+  return { id: 0, order: undefined };
+}
+
+export const ReserveStockStreamRequest: MessageFns<ReserveStockStreamRequest> = {
+  encode(message: ReserveStockStreamRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== 0) {
+      writer.uint32(8).uint64(message.id);
+    }
+    if (message.order !== undefined) {
+      BatchedOrder.encode(message.order, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReserveStockStreamRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReserveStockStreamRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.id = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.order = BatchedOrder.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReserveStockStreamRequest {
+    return {
+      id: isSet(object.id) ? globalThis.Number(object.id) : 0,
+      order: isSet(object.order) ? BatchedOrder.fromJSON(object.order) : undefined,
+    };
+  },
+
+  toJSON(message: ReserveStockStreamRequest): unknown {
+    const obj: any = {};
+    if (message.id !== 0) {
+      obj.id = Math.round(message.id);
+    }
+    if (message.order !== undefined) {
+      obj.order = BatchedOrder.toJSON(message.order);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ReserveStockStreamRequest>): ReserveStockStreamRequest {
+    return ReserveStockStreamRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ReserveStockStreamRequest>): ReserveStockStreamRequest {
+    const message = createBaseReserveStockStreamRequest();
+    message.id = object.id ?? 0;
+    message.order = (object.order !== undefined && object.order !== null)
+      ? BatchedOrder.fromPartial(object.order)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseReserveStockStreamResponse(): ReserveStockStreamResponse {
+  return { id: 0, result: undefined };
+}
+
+export const ReserveStockStreamResponse: MessageFns<ReserveStockStreamResponse> = {
+  encode(message: ReserveStockStreamResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== 0) {
+      writer.uint32(8).uint64(message.id);
+    }
+    if (message.result !== undefined) {
+      ReserveStockResult.encode(message.result, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReserveStockStreamResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReserveStockStreamResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.id = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.result = ReserveStockResult.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReserveStockStreamResponse {
+    return {
+      id: isSet(object.id) ? globalThis.Number(object.id) : 0,
+      result: isSet(object.result) ? ReserveStockResult.fromJSON(object.result) : undefined,
+    };
+  },
+
+  toJSON(message: ReserveStockStreamResponse): unknown {
+    const obj: any = {};
+    if (message.id !== 0) {
+      obj.id = Math.round(message.id);
+    }
+    if (message.result !== undefined) {
+      obj.result = ReserveStockResult.toJSON(message.result);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ReserveStockStreamResponse>): ReserveStockStreamResponse {
+    return ReserveStockStreamResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ReserveStockStreamResponse>): ReserveStockStreamResponse {
+    const message = createBaseReserveStockStreamResponse();
+    message.id = object.id ?? 0;
+    message.result = (object.result !== undefined && object.result !== null)
+      ? ReserveStockResult.fromPartial(object.result)
+      : undefined;
     return message;
   },
 };
@@ -1356,10 +1544,10 @@ export const InventoryServiceService = {
   /**
    * ReserveStock for several orders in one call, each decided on its own as
    * ReserveStock would decide it: one result per order, in the order given.
-   * The gateway sends together the orders that arrive while its earlier calls
-   * are in flight. The call itself fails only when no order was decided
-   * (inventory unavailable, the deadline passed), or with INVALID_ARGUMENT
-   * when it carries more than 1,000 orders.
+   * The call itself fails only when no order was decided (inventory
+   * unavailable, the deadline passed), or with INVALID_ARGUMENT when it
+   * carries more than 1,000 orders. Gateways before ReserveStockStream sent
+   * their orders this way; it stays until none runs.
    */
   reserveStocks: {
     path: "/inventory.v1.InventoryService/ReserveStocks" as const,
@@ -1370,6 +1558,27 @@ export const InventoryServiceService = {
     responseSerialize: (value: ReserveStocksResponse): Buffer =>
       Buffer.from(ReserveStocksResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ReserveStocksResponse => ReserveStocksResponse.decode(value),
+  },
+  /**
+   * ReserveStock for a stream of orders on one long-lived call: the gateway's
+   * way, which spares each order a call of its own. Every request carries one
+   * order and gets one response, matched by id, as soon as that order is
+   * decided (not in the order sent); the orders in flight at once go to
+   * PostgreSQL together. The call ends when the caller ends its side and every
+   * order is answered; it fails only when the stream itself breaks, and then
+   * the orders not yet answered may or may not be reserved (ask again with the
+   * same order_id: reservations are idempotent).
+   */
+  reserveStockStream: {
+    path: "/inventory.v1.InventoryService/ReserveStockStream" as const,
+    requestStream: true as const,
+    responseStream: true as const,
+    requestSerialize: (value: ReserveStockStreamRequest): Buffer =>
+      Buffer.from(ReserveStockStreamRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ReserveStockStreamRequest => ReserveStockStreamRequest.decode(value),
+    responseSerialize: (value: ReserveStockStreamResponse): Buffer =>
+      Buffer.from(ReserveStockStreamResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ReserveStockStreamResponse => ReserveStockStreamResponse.decode(value),
   },
   /** The order as inventory knows it (no history); NOT_FOUND if never reserved. */
   getReservation: {
@@ -1427,12 +1636,23 @@ export interface InventoryServiceServer extends UntypedServiceImplementation {
   /**
    * ReserveStock for several orders in one call, each decided on its own as
    * ReserveStock would decide it: one result per order, in the order given.
-   * The gateway sends together the orders that arrive while its earlier calls
-   * are in flight. The call itself fails only when no order was decided
-   * (inventory unavailable, the deadline passed), or with INVALID_ARGUMENT
-   * when it carries more than 1,000 orders.
+   * The call itself fails only when no order was decided (inventory
+   * unavailable, the deadline passed), or with INVALID_ARGUMENT when it
+   * carries more than 1,000 orders. Gateways before ReserveStockStream sent
+   * their orders this way; it stays until none runs.
    */
   reserveStocks: handleUnaryCall<ReserveStocksRequest, ReserveStocksResponse>;
+  /**
+   * ReserveStock for a stream of orders on one long-lived call: the gateway's
+   * way, which spares each order a call of its own. Every request carries one
+   * order and gets one response, matched by id, as soon as that order is
+   * decided (not in the order sent); the orders in flight at once go to
+   * PostgreSQL together. The call ends when the caller ends its side and every
+   * order is answered; it fails only when the stream itself breaks, and then
+   * the orders not yet answered may or may not be reserved (ask again with the
+   * same order_id: reservations are idempotent).
+   */
+  reserveStockStream: handleBidiStreamingCall<ReserveStockStreamRequest, ReserveStockStreamResponse>;
   /** The order as inventory knows it (no history); NOT_FOUND if never reserved. */
   getReservation: handleUnaryCall<GetReservationRequest, GetReservationResponse>;
   listProducts: handleUnaryCall<ListProductsRequest, ListProductsResponse>;
@@ -1467,10 +1687,10 @@ export interface InventoryServiceClient extends Client {
   /**
    * ReserveStock for several orders in one call, each decided on its own as
    * ReserveStock would decide it: one result per order, in the order given.
-   * The gateway sends together the orders that arrive while its earlier calls
-   * are in flight. The call itself fails only when no order was decided
-   * (inventory unavailable, the deadline passed), or with INVALID_ARGUMENT
-   * when it carries more than 1,000 orders.
+   * The call itself fails only when no order was decided (inventory
+   * unavailable, the deadline passed), or with INVALID_ARGUMENT when it
+   * carries more than 1,000 orders. Gateways before ReserveStockStream sent
+   * their orders this way; it stays until none runs.
    */
   reserveStocks(
     request: ReserveStocksRequest,
@@ -1487,6 +1707,24 @@ export interface InventoryServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ReserveStocksResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * ReserveStock for a stream of orders on one long-lived call: the gateway's
+   * way, which spares each order a call of its own. Every request carries one
+   * order and gets one response, matched by id, as soon as that order is
+   * decided (not in the order sent); the orders in flight at once go to
+   * PostgreSQL together. The call ends when the caller ends its side and every
+   * order is answered; it fails only when the stream itself breaks, and then
+   * the orders not yet answered may or may not be reserved (ask again with the
+   * same order_id: reservations are idempotent).
+   */
+  reserveStockStream(): ClientDuplexStream<ReserveStockStreamRequest, ReserveStockStreamResponse>;
+  reserveStockStream(
+    options: Partial<CallOptions>,
+  ): ClientDuplexStream<ReserveStockStreamRequest, ReserveStockStreamResponse>;
+  reserveStockStream(
+    metadata: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientDuplexStream<ReserveStockStreamRequest, ReserveStockStreamResponse>;
   /** The order as inventory knows it (no history); NOT_FOUND if never reserved. */
   getReservation(
     request: GetReservationRequest,
