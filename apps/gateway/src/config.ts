@@ -11,11 +11,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxBodyBytes: int('MAX_BODY_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
     /** CreateOrders being placed at once, over every transport; more are refused (UNAVAILABLE). */
     maxOrdersInFlight: int('MAX_ORDERS_IN_FLIGHT', 1000, 1, 1_000_000),
-    /**
-     * ReserveStock(s) calls to inventory in flight at once; the orders that
-     * arrive while they all are go together in one ReserveStocks call.
-     */
-    reserveCallsInFlight: int('RESERVE_CALLS_IN_FLIGHT', 2, 1, 64),
   });
 }
 

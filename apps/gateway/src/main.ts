@@ -5,12 +5,9 @@ import { createLogger } from '@order-system/logger';
 import { createMetricsRegistry } from '@order-system/metrics';
 import { startTracing } from '@order-system/tracing';
 import { descriptorSetBase64, inventory, orderstore } from '@order-system/proto';
-import { withBatchedReservations } from './adapters/batched-reservations.js';
+import { withStreamedReservations } from './adapters/streamed-reservations.js';
 import { loadConfig } from './config.js';
 import { buildService } from './service.js';
-
-/** Orders in one ReserveStocks call: about 60 KiB of request at most. */
-const MAX_RESERVE_BATCH = 256;
 
 runMain('gateway', async () => {
   const config = loadConfig();
@@ -22,9 +19,7 @@ runMain('gateway', async () => {
 
   const clientOpts = { defaultTimeoutMs: config.rpcTimeoutMs, metrics };
   const deps = {
-    inventory: withBatchedReservations(createServiceClient(inventory.v1.InventoryServiceService, config.inventoryAddr, clientOpts), {
-      maxBatch: MAX_RESERVE_BATCH,
-      maxInFlight: config.reserveCallsInFlight,
+    inventory: withStreamedReservations(createServiceClient(inventory.v1.InventoryServiceService, config.inventoryAddr, clientOpts), {
       defaultTimeoutMs: config.rpcTimeoutMs,
       metrics,
     }),

@@ -74,11 +74,9 @@ export function stages(scraped: Map<string, Sample[]>, before = new Map<string, 
     if (s) out[key] = s;
   };
   add('gateway: CreateOrder served', 'gateway', 'rpc_server_duration_seconds', { method: 'CreateOrder' });
-  add('gateway → inventory: ReserveStock call', 'gateway', 'rpc_client_duration_seconds', { method: 'ReserveStock' });
-  add('inventory: ReserveStock served', 'inventory', 'rpc_server_duration_seconds', { method: 'ReserveStock' });
-  // The orders that arrive while the gateway's calls are in flight go together (n counts batches).
-  add('gateway → inventory: ReserveStocks call', 'gateway', 'rpc_client_duration_seconds', { method: 'ReserveStocks' });
-  add('inventory: ReserveStocks served', 'inventory', 'rpc_server_duration_seconds', { method: 'ReserveStocks' });
+  // Each order is a message each way on the gateway's ReserveStockStream, timed by either end.
+  add('gateway → inventory: an order reserved', 'gateway', 'gateway_reservation_duration_seconds', {});
+  add('inventory: an order decided', 'inventory', 'inventory_reservation_duration_seconds', {});
   add('payment: order-events message', 'payment', 'kafka_consume_duration_seconds', { topic: /order-events$/ });
   add('inventory: payment-events message', 'inventory', 'kafka_consume_duration_seconds', { topic: /payment-events$/ });
   add('order-store: order-events message', 'order-store', 'kafka_consume_duration_seconds', { topic: /order-events$/ });

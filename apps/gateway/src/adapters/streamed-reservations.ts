@@ -1,0 +1,159 @@
+import { PassThrough } from 'node:stream';
+import { AppError, unavailable } from '@order-system/errors';
+import { fromStatus, isUnimplemented, serviceName, type CallOptions, type Cancellation } from '@order-system/grpc';
+import { currentCorrelationId } from '@order-system/logger';
+import { histogram, type MetricsRegistry } from '@order-system/metrics';
+import { inventory } from '@order-system/proto';
+import type { InventoryClient } from '../app/deps.js';
+
+export interface StreamingOptions {
+  /** The deadline of an order's reservation when its caller gives none. */
+  defaultTimeoutMs: number;
+  /** Times each order's reservation in gateway_reservation_duration_seconds. */
+  metrics?: MetricsRegistry;
+}
+
+/** An order waiting for inventory's answer. */
+interface Waiting {
+  request: inventory.v1.ReserveStockStreamRequest;
+  /** Epoch ms. */
+  deadline: number;
+  signal: Cancellation | undefined;
+  /** Sent once more already, after a stream ended without answering it. */
+  resent: boolean;
+  resolve: (res: inventory.v1.ReserveStockResponse) => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * The inventory client with its ReserveStock calls sent as messages of one
+ * long-lived ReserveStockStream: an order costs a message each way instead of
+ * a call of its own, which took a third of the gateway's and a sixth of
+ * inventory's CPU at 300 orders/s. Each order keeps its own outcome (the
+ * result or error ReserveStock would have given it alone), deadline and
+ * cancellation.
+ *
+ * The stream opens with the first order, and again with the next order after
+ * it ends. When inventory ends it cleanly (it is shutting down), the orders it
+ * had not answered were never taken, and go once more on a new stream. When it
+ * breaks, they fail with its error: they may or may not be reserved, and their
+ * callers may ask again with the same order_id. An inventory that does not
+ * serve the stream yet (during a rolling update) gets them as ReserveStock calls.
+ */
+export function withStreamedReservations(client: InventoryClient, opts: StreamingOptions): InventoryClient {
+  const duration =
+    opts.metrics &&
+    histogram(opts.metrics, {
+      name: 'gateway_reservation_duration_seconds',
+      help: 'Time until inventory decided an order, by outcome (reserved, failed, cancelled, deadline).',
+      labelNames: ['outcome'],
+    });
+  let stream: ReservationStream | undefined;
+  let nextId = 1;
+
+  const send = (waiting: Waiting) => {
+    if (!stream?.open) stream = new ReservationStream(client, ended);
+    stream.send(waiting);
+  };
+
+  /** What becomes of the orders a stream did not answer. */
+  const ended = (unanswered: Waiting[], err: unknown) => {
+    for (const waiting of unanswered) {
+      if (err === undefined && !waiting.resent) send({ ...waiting, resent: true });
+      else if (isUnimplemented(err)) alone(waiting);
+      else waiting.reject(err ?? unavailable(`${target} is unavailable: it ended the reservation stream twice without answering`));
+    }
+  };
+
+  const alone = ({ request, deadline, signal, resolve, reject }: Waiting) =>
+    client
+      .reserveStock({ order: request.order?.order }, { correlationId: request.order?.correlationId, signal, timeoutMs: msUntil(deadline) })
+      .then(resolve, reject);
+
+  const reserveStock = (req: inventory.v1.ReserveStockRequest, call: CallOptions = {}) =>
+    new Promise<inventory.v1.ReserveStockResponse>((resolve, reject) => {
+      const { signal } = call;
+      if (signal?.aborted) return reject(cancelled());
+      const id = nextId++;
+      const timeoutMs = call.timeoutMs ?? opts.defaultTimeoutMs;
+      const end = duration?.startTimer();
+      let decided = false;
+      /** The first outcome stands; false for any later one. */
+      const decide = (outcome: string) => {
+        if (decided) return false;
+        decided = true;
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', abort);
+        stream?.forget(id);
+        end?.({ outcome });
+        return true;
+      };
+      const abort = () => decide('cancelled') && reject(cancelled());
+      const timer = setTimeout(
+        () => decide('deadline') && reject(unavailable(`${target} is unavailable: no answer within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      signal?.addEventListener('abort', abort, { once: true });
+      send({
+        request: { id, order: { order: req.order, correlationId: call.correlationId ?? currentCorrelationId() ?? '' } },
+        deadline: Date.now() + timeoutMs,
+        signal,
+        resent: false,
+        resolve: (res) => decide('reserved') && resolve(res),
+        reject: (err) => decide('failed') && reject(err),
+      });
+    });
+  return { ...client, reserveStock };
+}
+
+/** One ReserveStockStream call, and the orders waiting on it by id. */
+class ReservationStream {
+  private readonly requests = new PassThrough({ objectMode: true });
+  private readonly waiting = new Map<number, Waiting>();
+  open = true;
+
+  constructor(
+    client: InventoryClient,
+    private readonly ended: (unanswered: Waiting[], err: unknown) => void,
+  ) {
+    void this.receive(client.reserveStockStream(this.requests));
+  }
+
+  send(waiting: Waiting) {
+    this.waiting.set(waiting.request.id, waiting);
+    this.requests.write(waiting.request);
+  }
+
+  /** The order has its outcome (or its caller went away): an answer that comes later is dropped. */
+  forget(id: number) {
+    this.waiting.delete(id);
+  }
+
+  private async receive(responses: AsyncIterable<inventory.v1.ReserveStockStreamResponse>) {
+    let failure: unknown;
+    try {
+      for await (const { id, result } of responses) {
+        const waiting = this.waiting.get(id);
+        if (!waiting) continue;
+        if (result?.reserved) waiting.resolve(result.reserved);
+        else if (result?.failed) waiting.reject(fromStatus(result.failed, target));
+        else waiting.reject(new AppError('internal', 'inventory answered an order with neither a result nor an error'));
+      }
+    } catch (err) {
+      failure = err;
+    }
+    this.open = false;
+    this.requests.end();
+    const unanswered = [...this.waiting.values()];
+    this.waiting.clear();
+    this.ended(unanswered, failure);
+  }
+}
+
+/** What is left of a deadline, as a call's timeout (never below 1 ms). */
+const msUntil = (deadline: number) => Math.max(1, deadline - Date.now());
+
+const cancelled = () => unavailable('the caller went away before inventory answered');
+
+/** The name a failed call's error gives, as the client's own errors do. */
+const target = serviceName(inventory.v1.InventoryServiceService);

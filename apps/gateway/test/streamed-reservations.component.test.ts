@@ -1,0 +1,195 @@
+import * as grpc from '@grpc/grpc-js';
+import { isAppError } from '@order-system/errors';
+import { CORRELATION_HEADER, createServiceClient } from '@order-system/grpc';
+import { createMetricsRegistry } from '@order-system/metrics';
+import { inventory, orders } from '@order-system/proto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { withStreamedReservations } from '../src/adapters/streamed-reservations.js';
+import type { InventoryClient } from '../src/app/deps.js';
+
+/**
+ * The gateway's reservations as messages of one ReserveStockStream, over real
+ * gRPC, against a stand-in inventory that records each stream and call and
+ * answers only when the test tells it to.
+ */
+interface Stream {
+  /** Order id and correlation id of each request, with its id. */
+  requests: { id: number; orderId: string; correlationId: string }[];
+  answer(orderId: string, result: inventory.v1.ReserveStockResult): void;
+  /** Ends the call OK, as an inventory shutting down does. */
+  end(): void;
+  fail(code: grpc.status, details: string): void;
+}
+
+interface Call {
+  orderId: string;
+  correlationId: string;
+  answer(result: inventory.v1.ReserveStockResult): void;
+}
+
+const { InventoryServiceService: definition } = inventory.v1;
+let stop: (() => void) | undefined;
+afterEach(() => stop?.());
+
+async function standIn({ servesStream = true } = {}) {
+  const metrics = createMetricsRegistry({ defaultMetrics: false });
+  const streams: Stream[] = [];
+  const calls: Call[] = [];
+  const server = new grpc.Server();
+  const { reserveStock, reserveStockStream } = definition;
+  server.addService(servesStream ? { reserveStock, reserveStockStream } : { reserveStock }, {
+    reserveStock(call: grpc.ServerUnaryCall<inventory.v1.ReserveStockRequest, unknown>, callback: grpc.sendUnaryData<unknown>) {
+      calls.push({
+        orderId: call.request.order!.orderId,
+        correlationId: String(call.metadata.get(CORRELATION_HEADER)[0]),
+        answer: ({ reserved, failed }) => (failed ? callback({ code: failed.code, details: failed.message }) : callback(null, reserved)),
+      });
+    },
+    reserveStockStream(call: grpc.ServerDuplexStream<inventory.v1.ReserveStockStreamRequest, inventory.v1.ReserveStockStreamResponse>) {
+      const stream: Stream = {
+        requests: [],
+        answer: (orderId, result) => call.write({ id: stream.requests.find((r) => r.orderId === orderId)!.id, result }),
+        end: () => call.end(),
+        fail: (code, details) => call.emit('error', { code, details }),
+      };
+      call.on('data', (req: inventory.v1.ReserveStockStreamRequest) =>
+        stream.requests.push({ id: req.id, orderId: req.order!.order!.orderId, correlationId: req.order!.correlationId }),
+      );
+      streams.push(stream);
+    },
+  });
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound))),
+  );
+  const client = createServiceClient(definition, `127.0.0.1:${port}`);
+  stop = () => {
+    client.close();
+    server.forceShutdown();
+  };
+  const streamed = withStreamedReservations(client as InventoryClient, { defaultTimeoutMs: 5000, metrics });
+  const place = (orderId: string, signal?: AbortSignal, timeoutMs?: number) =>
+    streamed.reserveStock({ order: orders.v1.CreateOrderRequest.fromPartial({ orderId }) }, { correlationId: `c-${orderId}`, signal, timeoutMs });
+  /** Waits until the stand-in has received `n` requests on its stream number `i`, and returns that stream. */
+  const received = async (i: number, n: number) => {
+    await until(() => (streams[i]?.requests.length ?? 0) >= n);
+    expect(streams).toHaveLength(i + 1);
+    expect(streams[i]!.requests).toHaveLength(n);
+    return streams[i]!;
+  };
+  /** gateway_reservation_duration_seconds: orders timed, by outcome. */
+  const outcomes = async () => {
+    const { values } = await metrics.getSingleMetric('gateway_reservation_duration_seconds')!.get();
+    const counts = values.filter((v) => (v as { metricName?: string }).metricName === 'gateway_reservation_duration_seconds_count');
+    return Object.fromEntries(counts.map((v) => [v.labels.outcome, v.value]));
+  };
+  return { place, received, calls, streams, outcomes };
+}
+
+async function until(condition: () => boolean) {
+  for (let i = 0; i < 300 && !condition(); i++) await new Promise((r) => setTimeout(r, 10));
+  expect(condition()).toBe(true);
+}
+
+const reserved = (orderId: string): inventory.v1.ReserveStockResult => ({
+  reserved: { created: true, order: orders.v1.Order.fromPartial({ orderId }) },
+});
+const settled = (placed: Promise<unknown>[]) =>
+  Promise.allSettled(placed).then((all) => all.map((s) => (s.status === 'fulfilled' ? s.value : s.reason)));
+
+describe('streamed reservations', () => {
+  it('sends every order on one stream with its correlation id, each getting its own answer in whatever order they come', async () => {
+    const { place, received, outcomes } = await standIn();
+    const placed = ['A', 'B', 'C'].map((id) => place(id));
+    const stream = await received(0, 3);
+    expect(stream.requests.map(({ orderId, correlationId }) => ({ orderId, correlationId }))).toEqual(
+      ['A', 'B', 'C'].map((id) => ({ orderId: id, correlationId: `c-${id}` })),
+    );
+    expect(new Set(stream.requests.map((r) => r.id)).size).toBe(3);
+    stream.answer('C', { failed: { code: grpc.status.UNAVAILABLE, message: 'database down' } });
+    stream.answer('B', { failed: { code: grpc.status.FAILED_PRECONDITION, message: 'insufficient stock for product P' } });
+    stream.answer('A', reserved('A'));
+
+    const [a, b, c] = await settled(placed);
+    expect(a).toMatchObject({ created: true, order: { orderId: 'A' } });
+    expect(isAppError(b, 'failed_precondition') && b.message).toBe('insufficient stock for product P');
+    expect(isAppError(c, 'unavailable') && c.message).toBe('inventory.v1.InventoryService is unavailable: database down');
+
+    const later = place('D');
+    (await received(0, 4)).answer('D', reserved('D'));
+    expect(await later).toMatchObject({ order: { orderId: 'D' } });
+    expect(await outcomes()).toEqual({ reserved: 2, failed: 2 });
+  });
+
+  it('answers an order whose caller went away, or whose deadline passed, at once, and drops its answer when it comes', async () => {
+    const { place, received, outcomes } = await standIn();
+    const gone = new AbortController();
+    const leaving = place('A', gone.signal);
+    const hasty = place('B', undefined, 200);
+    const staying = place('C');
+    const stream = await received(0, 3);
+    gone.abort();
+    const started = Date.now();
+    const [a, b] = await settled([leaving, hasty]);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(isAppError(a, 'unavailable') && a.message).toBe('the caller went away before inventory answered');
+    expect(isAppError(b, 'unavailable') && b.message).toBe('inventory.v1.InventoryService is unavailable: no answer within 200 ms');
+
+    for (const id of ['A', 'B', 'C']) stream.answer(id, reserved(id));
+    expect(await staying).toMatchObject({ order: { orderId: 'C' } });
+    expect(await outcomes()).toEqual({ cancelled: 1, deadline: 1, reserved: 1 });
+  });
+
+  it('sends the orders a cleanly ended stream did not answer once more on a new one, and fails them if it happens again', async () => {
+    const { place, received, streams } = await standIn();
+    const placed = ['A', 'B'].map((id) => place(id));
+    const first = await received(0, 2);
+    first.answer('A', reserved('A'));
+    first.end();
+
+    const second = await received(1, 1);
+    expect(second.requests[0]).toMatchObject({ orderId: 'B', correlationId: 'c-B' });
+    const again = place('C');
+    await received(1, 2);
+    second.answer('C', reserved('C'));
+    expect(await again).toMatchObject({ order: { orderId: 'C' } });
+    second.end();
+
+    const [a, b] = await settled(placed);
+    expect(a).toMatchObject({ order: { orderId: 'A' } });
+    expect(isAppError(b, 'unavailable') && b.message).toBe(
+      'inventory.v1.InventoryService is unavailable: it ended the reservation stream twice without answering',
+    );
+    expect(streams).toHaveLength(2);
+  });
+
+  it('fails the orders of a broken stream with its error, and opens a new one for the next order', async () => {
+    const { place, received } = await standIn();
+    const placed = ['A', 'B'].map((id) => place(id));
+    const first = await received(0, 2);
+    first.answer('A', reserved('A'));
+    first.fail(grpc.status.UNAVAILABLE, 'connection reset');
+    const [a, b] = await settled(placed);
+    expect(a).toMatchObject({ order: { orderId: 'A' } });
+    expect(isAppError(b, 'unavailable') && b.message).toBe('inventory.v1.InventoryService is unavailable: connection reset');
+
+    const next = place('C');
+    (await received(1, 1)).answer('C', reserved('C'));
+    expect(await next).toMatchObject({ order: { orderId: 'C' } });
+  });
+
+  it('sends each order as a ReserveStock call to an inventory that does not serve the stream', async () => {
+    const { place, calls, streams } = await standIn({ servesStream: false });
+    const placed = ['A', 'B'].map((id) => place(id));
+    await until(() => calls.length === 2);
+    expect(calls.map(({ orderId, correlationId }) => ({ orderId, correlationId }))).toEqual([
+      { orderId: 'A', correlationId: 'c-A' },
+      { orderId: 'B', correlationId: 'c-B' },
+    ]);
+    calls[1]!.answer({ failed: { code: grpc.status.INVALID_ARGUMENT, message: 'product "X" does not exist' } });
+    calls[0]!.answer(reserved('A'));
+    const [a, b] = await settled(placed);
+    expect(a).toMatchObject({ order: { orderId: 'A' } });
+    expect(isAppError(b, 'invalid') && b.message).toBe('product "X" does not exist');
+    expect(streams).toHaveLength(0);
+  });
+});
