@@ -13,8 +13,10 @@ import type { InventoryClient } from '../src/app/deps.js';
  * answers only when the test tells it to.
  */
 interface Stream {
-  /** Order id and correlation id of each request, with its id. */
+  /** Order id and correlation id of each order received, with its id. */
   requests: { id: number; orderId: string; correlationId: string }[];
+  /** How many orders each message carried. */
+  messages: number[];
   answer(orderId: string, result: inventory.v1.ReserveStockResult): void;
   /** Ends the call OK, as an inventory shutting down does. */
   end(): void;
@@ -48,13 +50,15 @@ async function standIn({ servesStream = true } = {}) {
     reserveStockStream(call: grpc.ServerDuplexStream<inventory.v1.ReserveStockStreamRequest, inventory.v1.ReserveStockStreamResponse>) {
       const stream: Stream = {
         requests: [],
-        answer: (orderId, result) => call.write({ id: stream.requests.find((r) => r.orderId === orderId)!.id, result }),
+        messages: [],
+        answer: (orderId, result) => call.write({ results: [{ id: stream.requests.find((r) => r.orderId === orderId)!.id, result }] }),
         end: () => call.end(),
         fail: (code, details) => call.emit('error', { code, details }),
       };
-      call.on('data', (req: inventory.v1.ReserveStockStreamRequest) =>
-        stream.requests.push({ id: req.id, orderId: req.order!.order!.orderId, correlationId: req.order!.correlationId }),
-      );
+      call.on('data', ({ orders }: inventory.v1.ReserveStockStreamRequest) => {
+        stream.messages.push(orders.length);
+        for (const o of orders) stream.requests.push({ id: o.id, orderId: o.order!.orderId, correlationId: o.correlationId });
+      });
       streams.push(stream);
     },
   });
@@ -101,6 +105,7 @@ describe('streamed reservations', () => {
     const { place, received, outcomes } = await standIn();
     const placed = ['A', 'B', 'C'].map((id) => place(id));
     const stream = await received(0, 3);
+    expect(stream.messages).toEqual([3]); // placed in one turn of the event loop: one message
     expect(stream.requests.map(({ orderId, correlationId }) => ({ orderId, correlationId }))).toEqual(
       ['A', 'B', 'C'].map((id) => ({ orderId: id, correlationId: `c-${id}` })),
     );
@@ -116,6 +121,7 @@ describe('streamed reservations', () => {
 
     const later = place('D');
     (await received(0, 4)).answer('D', reserved('D'));
+    expect(stream.messages).toEqual([3, 1]);
     expect(await later).toMatchObject({ order: { orderId: 'D' } });
     expect(await outcomes()).toEqual({ reserved: 2, failed: 2 });
   });

@@ -357,7 +357,7 @@ describe('group commit of reservations', () => {
     expect(await stockOf(inv.db, p.productId)).toMatchObject({ available: 5, reserved: 5 });
   });
 
-  it('ReserveStockStream decides each order as ReserveStock would alone, answering each by its id, and ends after the caller', async () => {
+  it('ReserveStockStream decides each order as ReserveStock would alone, answers each by its id, and ends after the caller', async () => {
     const p = await product(10);
     const scarce = await product(1);
     const missing = randomUUID();
@@ -368,12 +368,13 @@ describe('group commit of reservations', () => {
       order([{ productId: missing, quantity: 1 }]),
       placed,
       { order: undefined },
-    ].map((r, i) => ({ id: 100 + i, order: { order: r.order, correlationId: `stream-${i}` } }));
-    const responses: inventory.v1.ReserveStockStreamResponse[] = [];
-    for await (const response of inv.client.reserveStockStream(sent)) responses.push(response);
+    ].map((r, i) => ({ id: 100 + i, order: r.order, correlationId: `stream-${i}` }));
+    const results: inventory.v1.StreamedResult[] = [];
+    const messages = [{ orders: sent.slice(0, 3) }, { orders: sent.slice(3) }];
+    for await (const response of inv.client.reserveStockStream(messages)) results.push(...response.results);
 
-    expect(responses.map((r) => r.id).sort()).toEqual([100, 101, 102, 103, 104]);
-    const answer = (id: number) => responses.find((r) => r.id === id)!.result!;
+    expect(results.map((r) => r.id).sort()).toEqual([100, 101, 102, 103, 104]);
+    const answer = (id: number) => results.find((r) => r.id === id)!.result!;
     expect(answer(100).reserved).toMatchObject({ created: true, order: { orderId: placed.order.orderId } });
     expect(answer(101).failed?.code).toBe(status.FAILED_PRECONDITION);
     expect(answer(101).failed?.message).toContain(`insufficient stock for product ${scarce.productId} (${scarce.sku}): requested 2, available 1`);
@@ -387,6 +388,13 @@ describe('group commit of reservations', () => {
     await eventually(() => placedEvent().length > 0, { what: 'OrderPlaced' });
     expect(placedEvent()).toHaveLength(1);
     expect(inv.correlationOf.get(placedEvent()[0]!.eventId)).toBe('stream-0');
+
+    const tooMany = Array.from({ length: 1001 }, (_, i) => ({ id: i, order: order([{ productId: p.productId, quantity: 1 }]).order, correlationId: '' }));
+    const refused = await failure((async () => {
+      for await (const response of inv.client.reserveStockStream([{ orders: tooMany }])) void response;
+    })());
+    expect(isAppError(refused, 'invalid') && refused.message).toBe('orders: at most 1000 in one message, got 1001');
+    expect(await stockOf(inv.db, p.productId)).toMatchObject({ available: 8, reserved: 2 });
   });
 
   it('replays an order_id repeated within one batch: one reservation and event, the repeat replays it', async () => {

@@ -15,7 +15,7 @@ export interface StreamingOptions {
 
 /** An order waiting for inventory's answer. */
 interface Waiting {
-  request: inventory.v1.ReserveStockStreamRequest;
+  request: inventory.v1.StreamedOrder;
   /** Epoch ms. */
   deadline: number;
   signal: Cancellation | undefined;
@@ -26,9 +26,9 @@ interface Waiting {
 }
 
 /**
- * The inventory client with its ReserveStock calls sent as messages of one
- * long-lived ReserveStockStream: an order costs a message each way instead of
- * a call of its own, which took a third of the gateway's and a sixth of
+ * The inventory client with its ReserveStock calls sent on one long-lived
+ * ReserveStockStream: an order costs a share of a message each way instead
+ * of a call of its own, which took a third of the gateway's and a sixth of
  * inventory's CPU at 300 orders/s. Each order keeps its own outcome (the
  * result or error ReserveStock would have given it alone), deadline and
  * cancellation.
@@ -67,7 +67,7 @@ export function withStreamedReservations(client: InventoryClient, opts: Streamin
 
   const alone = ({ request, deadline, signal, resolve, reject }: Waiting) =>
     client
-      .reserveStock({ order: request.order?.order }, { correlationId: request.order?.correlationId, signal, timeoutMs: msUntil(deadline) })
+      .reserveStock({ order: request.order }, { correlationId: request.correlationId, signal, timeoutMs: msUntil(deadline) })
       .then(resolve, reject);
 
   const reserveStock = (req: inventory.v1.ReserveStockRequest, call: CallOptions = {}) =>
@@ -95,7 +95,7 @@ export function withStreamedReservations(client: InventoryClient, opts: Streamin
       );
       signal?.addEventListener('abort', abort, { once: true });
       send({
-        request: { id, order: { order: req.order, correlationId: call.correlationId ?? currentCorrelationId() ?? '' } },
+        request: { id, order: req.order, correlationId: call.correlationId ?? currentCorrelationId() ?? '' },
         deadline: Date.now() + timeoutMs,
         signal,
         resent: false,
@@ -106,10 +106,15 @@ export function withStreamedReservations(client: InventoryClient, opts: Streamin
   return { ...client, reserveStock };
 }
 
-/** One ReserveStockStream call, and the orders waiting on it by id. */
+/**
+ * One ReserveStockStream call, and the orders waiting on it by id. The orders
+ * that arrive in one turn of the event loop go in one message: one at a time
+ * when they are few, many at once near the ceiling.
+ */
 class ReservationStream {
   private readonly requests = new PassThrough({ objectMode: true });
   private readonly waiting = new Map<number, Waiting>();
+  private unsent: inventory.v1.StreamedOrder[] = [];
   open = true;
 
   constructor(
@@ -121,7 +126,7 @@ class ReservationStream {
 
   send(waiting: Waiting) {
     this.waiting.set(waiting.request.id, waiting);
-    this.requests.write(waiting.request);
+    if (this.unsent.push(waiting.request) === 1) setImmediate(() => this.flush());
   }
 
   /** The order has its outcome (or its caller went away): an answer that comes later is dropped. */
@@ -129,15 +134,26 @@ class ReservationStream {
     this.waiting.delete(id);
   }
 
+  private flush() {
+    if (this.open) {
+      for (let i = 0; i < this.unsent.length; i += MAX_MESSAGE_ORDERS) {
+        this.requests.write({ orders: this.unsent.slice(i, i + MAX_MESSAGE_ORDERS) });
+      }
+    }
+    this.unsent = [];
+  }
+
   private async receive(responses: AsyncIterable<inventory.v1.ReserveStockStreamResponse>) {
     let failure: unknown;
     try {
-      for await (const { id, result } of responses) {
-        const waiting = this.waiting.get(id);
-        if (!waiting) continue;
-        if (result?.reserved) waiting.resolve(result.reserved);
-        else if (result?.failed) waiting.reject(fromStatus(result.failed, target));
-        else waiting.reject(new AppError('internal', 'inventory answered an order with neither a result nor an error'));
+      for await (const { results } of responses) {
+        for (const { id, result } of results) {
+          const waiting = this.waiting.get(id);
+          if (!waiting) continue;
+          if (result?.reserved) waiting.resolve(result.reserved);
+          else if (result?.failed) waiting.reject(fromStatus(result.failed, target));
+          else waiting.reject(new AppError('internal', 'inventory answered an order with neither a result nor an error'));
+        }
       }
     } catch (err) {
       failure = err;
@@ -149,6 +165,9 @@ class ReservationStream {
     this.ended(unanswered, failure);
   }
 }
+
+/** Orders in one message: about 60 KiB at most. */
+const MAX_MESSAGE_ORDERS = 256;
 
 /** What is left of a deadline, as a call's timeout (never below 1 ms). */
 const msUntil = (deadline: number) => Math.max(1, deadline - Date.now());

@@ -10,7 +10,7 @@ import { upsertProduct } from '../app/upsert-product.js';
 import type { InventoryRepository } from '../domain/ports.js';
 import { productToWire, reservationToWire } from './wire.js';
 
-/** The most orders one ReserveStocks call may carry (the gateway sends at most 256). */
+/** The most orders one ReserveStocks call, or one message of a ReserveStockStream, may carry. */
 const MAX_BATCH = 1000;
 
 const pageSize = (requested: number) => {
@@ -74,24 +74,31 @@ export function inventoryGrpcService(
     },
 
     // Each order is decided as soon as it arrives (the repository's group
-    // commit takes the orders in flight together) and answered as soon as it
-    // is; the stream ends once the caller has ended its side and every order
-    // is answered.
+    // commit takes the orders in flight together), and the orders decided at
+    // once are answered in one message. The stream ends once the caller has
+    // ended its side and every order is answered.
     reserveStockStream(requests) {
       const responses = new PassThrough({ objectMode: true });
-      let open = 1; // the requests, and every order not yet answered
-      const done = () => {
-        if (--open === 0) responses.end();
+      let open = 1; // the requests, and every order not yet decided
+      let decided: inventory.v1.StreamedResult[] = [];
+      const flush = () => {
+        responses.write({ results: decided });
+        decided = [];
+        if (open === 0) responses.end();
+      };
+      const settled = (result?: inventory.v1.StreamedResult) => {
+        if (result && decided.push(result) === 1) setImmediate(flush);
+        if (--open === 0 && decided.length === 0) responses.end();
       };
       void (async () => {
-        for await (const { id, order } of requests) {
-          open++;
-          void reserveOne(order ?? { order: undefined, correlationId: '' }, 'ReserveStockStream').then((result) => {
-            responses.write({ id, result });
-            done();
-          });
+        for await (const { orders } of requests) {
+          if (orders.length > MAX_BATCH) throw invalid(`orders: at most ${MAX_BATCH} in one message, got ${orders.length}`);
+          for (const { id, order, correlationId } of orders) {
+            open++;
+            void reserveOne({ order, correlationId }, 'ReserveStockStream').then((result) => settled({ id, result }));
+          }
         }
-        done();
+        settled();
       })().catch((err: unknown) => responses.destroy(err as Error));
       return responses;
     },

@@ -21,7 +21,7 @@ afterEach(async () => {
   await server?.close(100);
 });
 
-/** A server whose handler answers each request (with its correlation id as the message) when the test releases it. */
+/** A server whose handler answers each request (one order each, its correlation id as the message) when the test releases it. */
 async function start() {
   const taken: Request[] = [];
   const release = new Map<number, () => void>();
@@ -38,8 +38,9 @@ async function start() {
             for await (const req of requests) {
               taken.push(req);
               open++;
-              release.set(req.id, () => {
-                responses.write({ id: req.id, result: { failed: { code: 0, message: req.order!.correlationId } } });
+              const [{ id, correlationId }] = req.orders as [inventory.v1.StreamedOrder];
+              release.set(id, () => {
+                responses.write({ results: [{ id, result: { failed: { code: 0, message: correlationId } } }] });
                 done();
               });
             }
@@ -58,7 +59,7 @@ async function start() {
   return { client: c, server, taken, release, requestsEnded: () => requestsEnded };
 }
 
-const request = (id: number): Request => ({ id, order: { order: undefined, correlationId: `c-${id}` } });
+const request = (id: number): Request => ({ orders: [{ id, order: undefined, correlationId: `c-${id}` }] });
 
 async function until(condition: () => boolean) {
   for (let i = 0; i < 300 && !condition(); i++) await new Promise((r) => setTimeout(r, 10));
@@ -67,7 +68,7 @@ async function until(condition: () => boolean) {
 
 async function collect(responses: AsyncIterable<Response>) {
   const out: { id: number; message: string }[] = [];
-  for await (const r of responses) out.push({ id: r.id, message: r.result!.failed!.message });
+  for await (const r of responses) out.push(...r.results.map(({ id, result }) => ({ id, message: result!.failed!.message })));
   return out;
 }
 
@@ -104,7 +105,7 @@ describe('bidirectional streams', () => {
       { id: 2, message: 'c-2' },
       { id: 1, message: 'c-1' },
     ]);
-    expect(taken.map((r) => r.id)).toEqual([1, 2]);
+    expect(taken.map((r) => r.orders[0]!.id)).toEqual([1, 2]);
     await closed;
   });
 });

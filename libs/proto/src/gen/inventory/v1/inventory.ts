@@ -52,13 +52,26 @@ export interface BatchedOrder {
 }
 
 export interface ReserveStockStreamRequest {
-  /** Chosen by the caller; unique among its requests in flight on the stream. */
+  /** At most 1,000. */
+  orders: StreamedOrder[];
+}
+
+export interface StreamedOrder {
+  /** Chosen by the caller; unique among its orders in flight on the stream. */
   id: number;
-  order: BatchedOrder | undefined;
+  order:
+    | CreateOrderRequest
+    | undefined;
+  /** The correlation id of the call that placed it. */
+  correlationId: string;
 }
 
 export interface ReserveStockStreamResponse {
-  /** The request's id. */
+  results: StreamedResult[];
+}
+
+export interface StreamedResult {
+  /** The order's id. */
   id: number;
   result: ReserveStockResult | undefined;
 }
@@ -436,16 +449,13 @@ export const BatchedOrder: MessageFns<BatchedOrder> = {
 };
 
 function createBaseReserveStockStreamRequest(): ReserveStockStreamRequest {
-  return { id: 0, order: undefined };
+  return { orders: [] };
 }
 
 export const ReserveStockStreamRequest: MessageFns<ReserveStockStreamRequest> = {
   encode(message: ReserveStockStreamRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.id !== 0) {
-      writer.uint32(8).uint64(message.id);
-    }
-    if (message.order !== undefined) {
-      BatchedOrder.encode(message.order, writer.uint32(18).fork()).join();
+    for (const v of message.orders) {
+      StreamedOrder.encode(v!, writer.uint32(10).fork()).join();
     }
     return writer;
   },
@@ -464,19 +474,11 @@ export const ReserveStockStreamRequest: MessageFns<ReserveStockStreamRequest> = 
         const tag = reader.uint32();
         switch (tag >>> 3) {
           case 1: {
-            if (tag !== 8) {
+            if (tag !== 10) {
               break;
             }
 
-            message.id = longToNumber(reader.uint64());
-            continue;
-          }
-          case 2: {
-            if (tag !== 18) {
-              break;
-            }
-
-            message.order = BatchedOrder.decode(reader, reader.uint32());
+            message.orders.push(StreamedOrder.decode(reader, reader.uint32()));
             continue;
           }
         }
@@ -493,18 +495,14 @@ export const ReserveStockStreamRequest: MessageFns<ReserveStockStreamRequest> = 
 
   fromJSON(object: any): ReserveStockStreamRequest {
     return {
-      id: isSet(object.id) ? globalThis.Number(object.id) : 0,
-      order: isSet(object.order) ? BatchedOrder.fromJSON(object.order) : undefined,
+      orders: globalThis.Array.isArray(object?.orders) ? object.orders.map((e: any) => StreamedOrder.fromJSON(e)) : [],
     };
   },
 
   toJSON(message: ReserveStockStreamRequest): unknown {
     const obj: any = {};
-    if (message.id !== 0) {
-      obj.id = Math.round(message.id);
-    }
-    if (message.order !== undefined) {
-      obj.order = BatchedOrder.toJSON(message.order);
+    if (message.orders?.length) {
+      obj.orders = message.orders.map((e) => StreamedOrder.toJSON(e));
     }
     return obj;
   },
@@ -514,25 +512,126 @@ export const ReserveStockStreamRequest: MessageFns<ReserveStockStreamRequest> = 
   },
   fromPartial(object: DeepPartial<ReserveStockStreamRequest>): ReserveStockStreamRequest {
     const message = createBaseReserveStockStreamRequest();
+    message.orders = object.orders?.map((e) => StreamedOrder.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseStreamedOrder(): StreamedOrder {
+  return { id: 0, order: undefined, correlationId: "" };
+}
+
+export const StreamedOrder: MessageFns<StreamedOrder> = {
+  encode(message: StreamedOrder, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== 0) {
+      writer.uint32(8).uint64(message.id);
+    }
+    if (message.order !== undefined) {
+      CreateOrderRequest.encode(message.order, writer.uint32(18).fork()).join();
+    }
+    if (message.correlationId !== "") {
+      writer.uint32(26).string(message.correlationId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StreamedOrder {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStreamedOrder();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.id = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.order = CreateOrderRequest.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.correlationId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StreamedOrder {
+    return {
+      id: isSet(object.id) ? globalThis.Number(object.id) : 0,
+      order: isSet(object.order) ? CreateOrderRequest.fromJSON(object.order) : undefined,
+      correlationId: isSet(object.correlationId)
+        ? globalThis.String(object.correlationId)
+        : isSet(object.correlation_id)
+        ? globalThis.String(object.correlation_id)
+        : "",
+    };
+  },
+
+  toJSON(message: StreamedOrder): unknown {
+    const obj: any = {};
+    if (message.id !== 0) {
+      obj.id = Math.round(message.id);
+    }
+    if (message.order !== undefined) {
+      obj.order = CreateOrderRequest.toJSON(message.order);
+    }
+    if (message.correlationId !== "") {
+      obj.correlationId = message.correlationId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<StreamedOrder>): StreamedOrder {
+    return StreamedOrder.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StreamedOrder>): StreamedOrder {
+    const message = createBaseStreamedOrder();
     message.id = object.id ?? 0;
     message.order = (object.order !== undefined && object.order !== null)
-      ? BatchedOrder.fromPartial(object.order)
+      ? CreateOrderRequest.fromPartial(object.order)
       : undefined;
+    message.correlationId = object.correlationId ?? "";
     return message;
   },
 };
 
 function createBaseReserveStockStreamResponse(): ReserveStockStreamResponse {
-  return { id: 0, result: undefined };
+  return { results: [] };
 }
 
 export const ReserveStockStreamResponse: MessageFns<ReserveStockStreamResponse> = {
   encode(message: ReserveStockStreamResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.id !== 0) {
-      writer.uint32(8).uint64(message.id);
-    }
-    if (message.result !== undefined) {
-      ReserveStockResult.encode(message.result, writer.uint32(18).fork()).join();
+    for (const v of message.results) {
+      StreamedResult.encode(v!, writer.uint32(10).fork()).join();
     }
     return writer;
   },
@@ -547,6 +646,80 @@ export const ReserveStockStreamResponse: MessageFns<ReserveStockStreamResponse> 
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
       const message = createBaseReserveStockStreamResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.results.push(StreamedResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReserveStockStreamResponse {
+    return {
+      results: globalThis.Array.isArray(object?.results)
+        ? object.results.map((e: any) => StreamedResult.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ReserveStockStreamResponse): unknown {
+    const obj: any = {};
+    if (message.results?.length) {
+      obj.results = message.results.map((e) => StreamedResult.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ReserveStockStreamResponse>): ReserveStockStreamResponse {
+    return ReserveStockStreamResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ReserveStockStreamResponse>): ReserveStockStreamResponse {
+    const message = createBaseReserveStockStreamResponse();
+    message.results = object.results?.map((e) => StreamedResult.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseStreamedResult(): StreamedResult {
+  return { id: 0, result: undefined };
+}
+
+export const StreamedResult: MessageFns<StreamedResult> = {
+  encode(message: StreamedResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== 0) {
+      writer.uint32(8).uint64(message.id);
+    }
+    if (message.result !== undefined) {
+      ReserveStockResult.encode(message.result, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StreamedResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStreamedResult();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -578,14 +751,14 @@ export const ReserveStockStreamResponse: MessageFns<ReserveStockStreamResponse> 
     }
   },
 
-  fromJSON(object: any): ReserveStockStreamResponse {
+  fromJSON(object: any): StreamedResult {
     return {
       id: isSet(object.id) ? globalThis.Number(object.id) : 0,
       result: isSet(object.result) ? ReserveStockResult.fromJSON(object.result) : undefined,
     };
   },
 
-  toJSON(message: ReserveStockStreamResponse): unknown {
+  toJSON(message: StreamedResult): unknown {
     const obj: any = {};
     if (message.id !== 0) {
       obj.id = Math.round(message.id);
@@ -596,11 +769,11 @@ export const ReserveStockStreamResponse: MessageFns<ReserveStockStreamResponse> 
     return obj;
   },
 
-  create(base?: DeepPartial<ReserveStockStreamResponse>): ReserveStockStreamResponse {
-    return ReserveStockStreamResponse.fromPartial(base ?? {});
+  create(base?: DeepPartial<StreamedResult>): StreamedResult {
+    return StreamedResult.fromPartial(base ?? {});
   },
-  fromPartial(object: DeepPartial<ReserveStockStreamResponse>): ReserveStockStreamResponse {
-    const message = createBaseReserveStockStreamResponse();
+  fromPartial(object: DeepPartial<StreamedResult>): StreamedResult {
+    const message = createBaseStreamedResult();
     message.id = object.id ?? 0;
     message.result = (object.result !== undefined && object.result !== null)
       ? ReserveStockResult.fromPartial(object.result)
@@ -1561,13 +1734,15 @@ export const InventoryServiceService = {
   },
   /**
    * ReserveStock for a stream of orders on one long-lived call: the gateway's
-   * way, which spares each order a call of its own. Every request carries one
-   * order and gets one response, matched by id, as soon as that order is
-   * decided (not in the order sent); the orders in flight at once go to
-   * PostgreSQL together. The call ends when the caller ends its side and every
-   * order is answered; it fails only when the stream itself breaks, and then
-   * the orders not yet answered may or may not be reserved (ask again with the
-   * same order_id: reservations are idempotent).
+   * way, which spares each order a call of its own. Each order has an id, and
+   * its result comes back under that id as soon as it is decided (not in the
+   * order sent). A message carries the orders sent, or decided, at once. The
+   * orders in flight go to PostgreSQL together. The call ends when the caller
+   * ends its side and every order is answered, or OK when inventory shuts
+   * down: then it has answered every order it took, and the unanswered ones
+   * were never taken. When the stream breaks, the orders not yet answered may
+   * or may not be reserved (ask again with the same order_id: reservations
+   * are idempotent).
    */
   reserveStockStream: {
     path: "/inventory.v1.InventoryService/ReserveStockStream" as const,
@@ -1644,13 +1819,15 @@ export interface InventoryServiceServer extends UntypedServiceImplementation {
   reserveStocks: handleUnaryCall<ReserveStocksRequest, ReserveStocksResponse>;
   /**
    * ReserveStock for a stream of orders on one long-lived call: the gateway's
-   * way, which spares each order a call of its own. Every request carries one
-   * order and gets one response, matched by id, as soon as that order is
-   * decided (not in the order sent); the orders in flight at once go to
-   * PostgreSQL together. The call ends when the caller ends its side and every
-   * order is answered; it fails only when the stream itself breaks, and then
-   * the orders not yet answered may or may not be reserved (ask again with the
-   * same order_id: reservations are idempotent).
+   * way, which spares each order a call of its own. Each order has an id, and
+   * its result comes back under that id as soon as it is decided (not in the
+   * order sent). A message carries the orders sent, or decided, at once. The
+   * orders in flight go to PostgreSQL together. The call ends when the caller
+   * ends its side and every order is answered, or OK when inventory shuts
+   * down: then it has answered every order it took, and the unanswered ones
+   * were never taken. When the stream breaks, the orders not yet answered may
+   * or may not be reserved (ask again with the same order_id: reservations
+   * are idempotent).
    */
   reserveStockStream: handleBidiStreamingCall<ReserveStockStreamRequest, ReserveStockStreamResponse>;
   /** The order as inventory knows it (no history); NOT_FOUND if never reserved. */
@@ -1709,13 +1886,15 @@ export interface InventoryServiceClient extends Client {
   ): ClientUnaryCall;
   /**
    * ReserveStock for a stream of orders on one long-lived call: the gateway's
-   * way, which spares each order a call of its own. Every request carries one
-   * order and gets one response, matched by id, as soon as that order is
-   * decided (not in the order sent); the orders in flight at once go to
-   * PostgreSQL together. The call ends when the caller ends its side and every
-   * order is answered; it fails only when the stream itself breaks, and then
-   * the orders not yet answered may or may not be reserved (ask again with the
-   * same order_id: reservations are idempotent).
+   * way, which spares each order a call of its own. Each order has an id, and
+   * its result comes back under that id as soon as it is decided (not in the
+   * order sent). A message carries the orders sent, or decided, at once. The
+   * orders in flight go to PostgreSQL together. The call ends when the caller
+   * ends its side and every order is answered, or OK when inventory shuts
+   * down: then it has answered every order it took, and the unanswered ones
+   * were never taken. When the stream breaks, the orders not yet answered may
+   * or may not be reserved (ask again with the same order_id: reservations
+   * are idempotent).
    */
   reserveStockStream(): ClientDuplexStream<ReserveStockStreamRequest, ReserveStockStreamResponse>;
   reserveStockStream(
