@@ -28,7 +28,7 @@ interface Waiting {
 /**
  * The inventory client with its ReserveStock calls sent on one long-lived
  * ReserveStockStream: an order costs a share of a message each way instead
- * of a call of its own, which took a third of the gateway's and a sixth of
+ * of a call of its own, which took a quarter of the gateway's and a sixth of
  * inventory's CPU at 300 orders/s. Each order keeps its own outcome (the
  * result or error ReserveStock would have given it alone), deadline and
  * cancellation.
