@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
 import { currentCorrelationId } from '@order-system/logger';
 import type { MetricsRegistry } from '@order-system/metrics';
@@ -6,6 +5,7 @@ import { installAsyncResourceBindFix } from './async-resource-bind.js';
 import { clientCall, rpcClientDuration } from './observe.js';
 import { CORRELATION_HEADER, NO_CHANNELZ, serviceName, type Cancellation, type MethodDef, type ServiceDef } from './service.js';
 import { fromServiceError } from './status.js';
+import { drained } from './streams.js';
 
 export interface CallOptions {
   /** Defaults to the current one (withCorrelation), if any. */
@@ -73,7 +73,7 @@ export function createServiceClient<D extends ServiceDef>(
         const call = client.makeBidiStreamRequest(def.path, def.requestSerialize, def.responseDeserialize, metadata, {});
         opts.signal?.addEventListener('abort', () => call.cancel(), { once: true });
         void sendAll(requests, call);
-        return mapStreamErrors(call, target, end);
+        return mapStreamErrors(call, target, end, () => call.cancel());
       };
     } else if (def.responseStream) {
       out[name] = (req: unknown, opts: CallOptions = {}) => {
@@ -88,7 +88,7 @@ export function createServiceClient<D extends ServiceDef>(
           {},
         );
         opts.signal?.addEventListener('abort', () => call.cancel(), { once: true });
-        return mapStreamErrors(call, target, end);
+        return mapStreamErrors(call, target, end, () => call.cancel());
       };
     } else {
       out[name] = (req: unknown, opts: CallOptions = {}) =>
@@ -130,7 +130,8 @@ function withoutStackTraces<T>(fn: () => T): T {
 async function sendAll(requests: AsyncIterable<unknown> | Iterable<unknown>, call: grpc.ClientDuplexStream<unknown, unknown>) {
   try {
     for await (const request of requests) {
-      if (!call.write(request)) await Promise.race([once(call, 'drain'), once(call, 'close')]);
+      if (call.destroyed) return;
+      if (!call.write(request)) await drained(call);
     }
     call.end();
   } catch {
@@ -138,7 +139,13 @@ async function sendAll(requests: AsyncIterable<unknown> | Iterable<unknown>, cal
   }
 }
 
-async function* mapStreamErrors<T>(stream: AsyncIterable<T>, target: string, end: (code: grpc.status) => void): AsyncIterable<T> {
+/** A call's answers, its errors as AppErrors; a consumer that breaks off cancels the call. */
+async function* mapStreamErrors<T>(
+  stream: AsyncIterable<T>,
+  target: string,
+  end: (code: grpc.status) => void,
+  cancel: () => void,
+): AsyncIterable<T> {
   let code = grpc.status.CANCELLED; // unless it ends or fails: the caller broke off
   try {
     yield* stream;
@@ -148,6 +155,7 @@ async function* mapStreamErrors<T>(stream: AsyncIterable<T>, target: string, end
     code = serviceError?.code ?? grpc.status.UNKNOWN;
     throw serviceError ? fromServiceError(serviceError, target) : err;
   } finally {
+    if (code === grpc.status.CANCELLED) cancel();
     end(code);
   }
 }

@@ -64,9 +64,10 @@ export interface ServerCall {
   header(name: string): string | undefined;
 }
 
-/** The code a handler's outcome gets on the wire. */
+/** The code a handler's outcome gets on the wire: CANCELLED once the caller went away, whatever the handler did then. */
 function outcomeCode(err: unknown, aborted: boolean): number {
-  if (err === undefined) return aborted ? status.CANCELLED : status.OK;
+  if (aborted) return status.CANCELLED;
+  if (err === undefined) return status.OK;
   return toWireError(err).code;
 }
 

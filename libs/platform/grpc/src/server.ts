@@ -7,6 +7,7 @@ import { observeStream, observeUnary, rpcServerDuration, type ServerCall } from 
 import { addReflection } from './reflection.js';
 import { correlationIdFrom, NO_CHANNELZ, serviceName, type CallContext, type Cancellation, type ServiceBinding } from './service.js';
 import { toLoggedWireError } from './status.js';
+import { drained } from './streams.js';
 import { invalid } from '@order-system/errors';
 
 export interface GrpcServerOptions {
@@ -245,7 +246,7 @@ function grpcImplementation(
           const messages = observeStream(duration, served(method.path, call, ctx), () => handler(requestOf(call), ctx) as AsyncIterable<unknown>);
           for await (const message of messages) {
             if (ctx.aborted) break;
-            if (!call.write(message)) await new Promise((resolve) => call.once('drain', resolve));
+            if (!call.write(message)) await drained(call);
           }
           ctx.replied();
           call.end();

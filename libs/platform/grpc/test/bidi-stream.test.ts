@@ -3,6 +3,7 @@ import { createLogger, memoryDestination } from '@order-system/logger';
 import { descriptorSetBase64, inventory } from '@order-system/proto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bindService, createServiceClient, startGrpcServer, type RunningGrpcServer } from '../src/index.js';
+import { drained } from '../src/streams.js';
 
 /**
  * A bidirectional stream through our server and client: the handler takes an
@@ -26,11 +27,13 @@ async function start() {
   const taken: Request[] = [];
   const release = new Map<number, () => void>();
   let requestsEnded = false;
+  let cancelled = false;
   const services = [
     bindService(
       { reserveStockStream },
       {
-        reserveStockStream(requests: AsyncIterable<Request>) {
+        reserveStockStream(requests: AsyncIterable<Request>, ctx) {
+          ctx.cancellation.addEventListener('abort', () => (cancelled = true));
           const responses = new PassThrough({ objectMode: true });
           let open = 1;
           const done = () => --open === 0 && responses.end();
@@ -46,7 +49,7 @@ async function start() {
             }
             requestsEnded = true;
             done();
-          })();
+          })().catch(() => undefined); // the caller went away
           return responses;
         },
       },
@@ -56,7 +59,7 @@ async function start() {
   server = await startGrpcServer({ host: '127.0.0.1', port: 0, services, descriptorSetBase64, log });
   const c = createServiceClient({ reserveStockStream }, `127.0.0.1:${server.port}`);
   client = c;
-  return { client: c, server, taken, release, requestsEnded: () => requestsEnded };
+  return { client: c, server, taken, release, requestsEnded: () => requestsEnded, cancelled: () => cancelled };
 }
 
 const request = (id: number): Request => ({ orders: [{ id, order: undefined, correlationId: `c-${id}` }] });
@@ -73,6 +76,19 @@ async function collect(responses: AsyncIterable<Response>) {
 }
 
 describe('bidirectional streams', () => {
+  it('cancels the call when its caller stops reading the answers', async () => {
+    const { client, taken, release, cancelled } = await start();
+    const requests = new PassThrough({ objectMode: true });
+    requests.write(request(1));
+    requests.write(request(2));
+    const answers = client.reserveStockStream(requests)[Symbol.asyncIterator]();
+    await until(() => taken.length === 2);
+    release.get(1)!();
+    expect((await answers.next()).value).toMatchObject({ results: [{ id: 1 }] });
+    await answers.return!();
+    await until(cancelled);
+  });
+
   it('answers requests in the order the handler decides them, and ends once the caller has ended and all are answered', async () => {
     const { client, taken, release } = await start();
     const answers = collect(client.reserveStockStream([1, 2, 3].map(request)));
@@ -107,5 +123,23 @@ describe('bidirectional streams', () => {
     ]);
     expect(taken.map((r) => r.orders[0]!.id)).toEqual([1, 2]);
     await closed;
+  });
+});
+
+describe('drained', () => {
+  it('waits for drain or close, and leaves no listener behind either way', async () => {
+    const stream = new PassThrough({ highWaterMark: 1 });
+    for (let i = 0; i < 50; i++) {
+      expect(stream.write('xx')).toBe(false);
+      const waiting = drained(stream);
+      stream.read();
+      await waiting;
+    }
+    expect([stream.listenerCount('close'), stream.listenerCount('drain'), stream.listenerCount('error')]).toEqual([0, 0, 0]);
+    stream.write('xx');
+    const closing = drained(stream);
+    stream.destroy();
+    await closing;
+    await drained(stream); // already closed: at once
   });
 });
