@@ -1,8 +1,10 @@
 import * as grpc from '@grpc/grpc-js';
 import { isAppError } from '@order-system/errors';
-import { CORRELATION_HEADER, createServiceClient } from '@order-system/grpc';
+import { PassThrough } from 'node:stream';
+import { bindService, CORRELATION_HEADER, createServiceClient, startGrpcServer, type RunningGrpcServer } from '@order-system/grpc';
+import { createLogger, memoryDestination } from '@order-system/logger';
 import { createMetricsRegistry } from '@order-system/metrics';
-import { inventory, orders } from '@order-system/proto';
+import { descriptorSetBase64, inventory, orders } from '@order-system/proto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { withStreamedReservations } from '../src/adapters/streamed-reservations.js';
 import type { InventoryClient } from '../src/app/deps.js';
@@ -132,7 +134,13 @@ describe('streamed reservations', () => {
     const leaving = place('A', gone.signal);
     const hasty = place('B', undefined, 200);
     const staying = place('C');
+    const early = new AbortController();
+    const unsent = settled([place('X', early.signal)]);
+    early.abort(); // before the order's turn of the event loop ended: it is never sent
     const stream = await received(0, 3);
+    expect(stream.requests.map((r) => r.orderId)).toEqual(['A', 'B', 'C']);
+    const [x] = await unsent;
+    expect(isAppError(x, 'unavailable') && x.message).toBe('the caller went away before inventory answered');
     gone.abort();
     const started = Date.now();
     const [a, b] = await settled([leaving, hasty]);
@@ -142,7 +150,7 @@ describe('streamed reservations', () => {
 
     for (const id of ['A', 'B', 'C']) stream.answer(id, reserved(id));
     expect(await staying).toMatchObject({ order: { orderId: 'C' } });
-    expect(await outcomes()).toEqual({ cancelled: 1, deadline: 1, reserved: 1 });
+    expect(await outcomes()).toEqual({ cancelled: 2, deadline: 1, reserved: 1 });
   });
 
   it('sends the orders a cleanly ended stream did not answer once more on a new one, and fails them if it happens again', async () => {
@@ -197,5 +205,74 @@ describe('streamed reservations', () => {
     expect(a).toMatchObject({ order: { orderId: 'A' } });
     expect(isAppError(b, 'invalid') && b.message).toBe('product "X" does not exist');
     expect(streams).toHaveLength(0);
+  });
+
+  it('against our own server: the orders it took before closing are answered, one sent after is never taken', async () => {
+    const log = createLogger({ service: 'test', level: 'silent', destination: memoryDestination() });
+    const taken: string[] = [];
+    const held: (() => void)[] = [];
+    const services = [
+      bindService(
+        { reserveStockStream: definition.reserveStockStream },
+        {
+          reserveStockStream(requests: AsyncIterable<inventory.v1.ReserveStockStreamRequest>) {
+            const responses = new PassThrough({ objectMode: true });
+            let open = 1;
+            const done = () => --open === 0 && responses.end();
+            void (async () => {
+              for await (const { orders: sent } of requests) {
+                for (const { id, order } of sent) {
+                  taken.push(order!.orderId);
+                  open++;
+                  held.push(() => (responses.write({ results: [{ id, result: reserved(order!.orderId) }] }), done()));
+                }
+              }
+              done();
+            })();
+            return responses;
+          },
+        },
+      ),
+    ];
+    const first = await startGrpcServer({ host: '127.0.0.1', port: 0, services, descriptorSetBase64, log });
+    const client = createServiceClient(definition, `127.0.0.1:${first.port}`);
+    const later: RunningGrpcServer[] = [];
+    stop = () => {
+      client.close();
+      for (const server of later) void server.close(100);
+    };
+    const streamed = withStreamedReservations(client as InventoryClient, { defaultTimeoutMs: 5000 });
+    const place = (orderId: string) => streamed.reserveStock({ order: orders.v1.CreateOrderRequest.fromPartial({ orderId }) });
+
+    const before = ['A', 'B'].map(place);
+    await until(() => taken.length === 2);
+    const closed = first.close(5000);
+    const after = place('C'); // on the stream still open, after the server stopped taking orders
+    await new Promise((r) => setTimeout(r, 100));
+    for (const answer of held.splice(0)) answer();
+    const [a, b, c] = await settled([...before, after]);
+    await closed;
+    expect(a).toMatchObject({ order: { orderId: 'A' } });
+    expect(b).toMatchObject({ order: { orderId: 'B' } });
+    // C was never taken: sent again on a new stream, which found no server, so it fails as a call would.
+    expect(taken).toEqual(['A', 'B']);
+    expect(isAppError(c, 'unavailable')).toBe(true);
+
+    later.push(await startGrpcServer({ host: '127.0.0.1', port: first.port, services, descriptorSetBase64, log }));
+    // The client reconnects in its own time: the first orders may still find no server.
+    let next: unknown;
+    for (let i = 0; i < 50 && (next === undefined || next instanceof Error); i++) {
+      let outcome: unknown;
+      void settled([place(`D${i}`)]).then(([o]) => (outcome = o ?? null));
+      while (outcome === undefined) {
+        held.splice(0).forEach((answer) => answer());
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      next = outcome;
+      if (next instanceof Error) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(next).toMatchObject({ order: { orderId: expect.stringMatching(/^D/) } });
+    expect(taken.slice(0, 2)).toEqual(['A', 'B']);
+    expect(taken).not.toContain('C');
   });
 });

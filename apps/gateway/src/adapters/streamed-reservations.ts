@@ -38,7 +38,8 @@ interface Waiting {
  * had not answered were never taken, and go once more on a new stream. When it
  * breaks, they fail with its error: they may or may not be reserved, and their
  * callers may ask again with the same order_id. An inventory that does not
- * serve the stream yet (during a rolling update) gets them as ReserveStock calls.
+ * serve the stream yet (during a rolling update) gets them, and the orders of
+ * the next 30 s, as ReserveStock calls.
  */
 export function withStreamedReservations(client: InventoryClient, opts: StreamingOptions): InventoryClient {
   const duration =
@@ -50,14 +51,18 @@ export function withStreamedReservations(client: InventoryClient, opts: Streamin
     });
   let stream: ReservationStream | undefined;
   let nextId = 1;
+  /** Until when (epoch ms) orders go as ReserveStock calls: inventory did not serve the stream. */
+  let aloneUntil = 0;
 
   const send = (waiting: Waiting) => {
+    if (aloneUntil > Date.now()) return void alone(waiting);
     if (!stream?.open) stream = new ReservationStream(client, ended);
     stream.send(waiting);
   };
 
   /** What becomes of the orders a stream did not answer. */
   const ended = (unanswered: Waiting[], err: unknown) => {
+    if (isUnimplemented(err)) aloneUntil = Date.now() + UNSTREAMED_MS;
     for (const waiting of unanswered) {
       if (err === undefined && !waiting.resent) send({ ...waiting, resent: true });
       else if (isUnimplemented(err)) alone(waiting);
@@ -109,54 +114,69 @@ export function withStreamedReservations(client: InventoryClient, opts: Streamin
 /**
  * One ReserveStockStream call, and the orders waiting on it by id. The orders
  * that arrive in one turn of the event loop go in one message: one at a time
- * when they are few, many at once near the ceiling.
+ * when they are few, many at once near the ceiling. While the stream cannot
+ * take more (inventory reads no further, HTTP/2 flow control holds), the
+ * orders wait here, where the ones whose caller gives up in the meantime are
+ * left out instead of being sent.
  */
 class ReservationStream {
-  private readonly requests = new PassThrough({ objectMode: true });
+  private readonly requests = new PassThrough({ objectMode: true, highWaterMark: 4 });
   private readonly waiting = new Map<number, Waiting>();
   private unsent: inventory.v1.StreamedOrder[] = [];
+  private flushing = false;
   open = true;
 
   constructor(
     client: InventoryClient,
     private readonly ended: (unanswered: Waiting[], err: unknown) => void,
   ) {
-    void this.receive(client.reserveStockStream(this.requests));
+    this.requests.on('drain', () => this.flush());
+    // Opened with no order's correlation id: the stream outlives the order that opened it.
+    void this.receive(() => client.reserveStockStream(this.requests, { correlationId: '' }));
   }
 
   send(waiting: Waiting) {
     this.waiting.set(waiting.request.id, waiting);
-    if (this.unsent.push(waiting.request) === 1) setImmediate(() => this.flush());
+    if (this.unsent.push(waiting.request) === 1 && !this.flushing) {
+      this.flushing = true;
+      setImmediate(() => this.flush());
+    }
   }
 
-  /** The order has its outcome (or its caller went away): an answer that comes later is dropped. */
+  /** The order has its outcome (or its caller went away): it is not sent, and an answer that comes later is dropped. */
   forget(id: number) {
     this.waiting.delete(id);
   }
 
   private flush() {
-    if (this.open) {
-      for (let i = 0; i < this.unsent.length; i += MAX_MESSAGE_ORDERS) {
-        this.requests.write({ orders: this.unsent.slice(i, i + MAX_MESSAGE_ORDERS) });
-      }
+    this.flushing = false;
+    if (!this.open) return;
+    const orders = this.unsent.filter((o) => this.waiting.has(o.id));
+    let sent = 0;
+    while (sent < orders.length) {
+      const more = this.requests.write({ orders: orders.slice(sent, sent + MAX_MESSAGE_ORDERS) });
+      sent += MAX_MESSAGE_ORDERS;
+      if (!more) break; // the rest go on 'drain'
     }
-    this.unsent = [];
+    this.unsent = orders.slice(sent);
+    if (this.unsent.length > 0) this.flushing = true;
   }
 
-  private async receive(responses: AsyncIterable<inventory.v1.ReserveStockStreamResponse>) {
+  private async receive(open: () => AsyncIterable<inventory.v1.ReserveStockStreamResponse>) {
     let failure: unknown;
     try {
-      for await (const { results } of responses) {
+      for await (const { results } of open()) {
         for (const { id, result } of results) {
           const waiting = this.waiting.get(id);
           if (!waiting) continue;
+          this.waiting.delete(id);
           if (result?.reserved) waiting.resolve(result.reserved);
           else if (result?.failed) waiting.reject(fromStatus(result.failed, target));
           else waiting.reject(new AppError('internal', 'inventory answered an order with neither a result nor an error'));
         }
       }
     } catch (err) {
-      failure = err;
+      failure = err; // opening it fails too once the client is closed
     }
     this.open = false;
     this.requests.end();
@@ -165,6 +185,9 @@ class ReservationStream {
     this.ended(unanswered, failure);
   }
 }
+
+/** How long orders go as calls after inventory refused the stream, before it is tried again. */
+const UNSTREAMED_MS = 30_000;
 
 /** Orders in one message: about 60 KiB at most. */
 const MAX_MESSAGE_ORDERS = 256;

@@ -13,6 +13,9 @@ import { productToWire, reservationToWire } from './wire.js';
 /** The most orders one ReserveStocks call, or one message of a ReserveStockStream, may carry. */
 const MAX_BATCH = 1000;
 
+/** The most orders of one ReserveStockStream being decided at once. */
+const MAX_STREAM_IN_FLIGHT = 512;
+
 const pageSize = (requested: number) => {
   if (requested < 0 || requested > 100) throw invalid('page_size must be between 0 and 100');
   return requested || 20;
@@ -75,12 +78,15 @@ export function inventoryGrpcService(
 
     // Each order is decided as soon as it arrives (the repository's group
     // commit takes the orders in flight together), and the orders decided at
-    // once are answered in one message. The stream ends once the caller has
-    // ended its side and every order is answered.
+    // once are answered in one message. With MAX_STREAM_IN_FLIGHT orders
+    // undecided, it reads no further until some are: the caller's orders
+    // wait in the caller, held back by HTTP/2 flow control. The stream ends
+    // once the caller has ended its side and every order is answered.
     reserveStockStream(requests) {
       const responses = new PassThrough({ objectMode: true });
       let open = 1; // the requests, and every order not yet decided
       let decided: inventory.v1.StreamedResult[] = [];
+      let resume: (() => void) | undefined;
       const flush = () => {
         responses.write({ results: decided });
         decided = [];
@@ -89,6 +95,7 @@ export function inventoryGrpcService(
       const settled = (result?: inventory.v1.StreamedResult) => {
         if (result && decided.push(result) === 1) setImmediate(flush);
         if (--open === 0 && decided.length === 0) responses.end();
+        if (resume && open <= MAX_STREAM_IN_FLIGHT) resume();
       };
       void (async () => {
         for await (const { orders } of requests) {
@@ -97,6 +104,8 @@ export function inventoryGrpcService(
             open++;
             void reserveOne({ order, correlationId }, 'ReserveStockStream').then((result) => settled({ id, result }));
           }
+          if (open > MAX_STREAM_IN_FLIGHT) await new Promise<void>((r) => (resume = r));
+          resume = undefined;
         }
         settled();
       })().catch((err: unknown) => responses.destroy(err as Error));
