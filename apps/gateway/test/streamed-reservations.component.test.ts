@@ -5,6 +5,7 @@ import { bindService, CORRELATION_HEADER, createServiceClient, startGrpcServer, 
 import { createLogger, memoryDestination } from '@order-system/logger';
 import { createMetricsRegistry } from '@order-system/metrics';
 import { descriptorSetBase64, inventory, orders } from '@order-system/proto';
+import { eventually } from '@order-system/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { withStreamedReservations } from '../src/adapters/streamed-reservations.js';
 import type { InventoryClient } from '../src/app/deps.js';
@@ -91,10 +92,7 @@ async function standIn({ servesStream = true } = {}) {
   return { place, received, calls, streams, outcomes };
 }
 
-async function until(condition: () => boolean) {
-  for (let i = 0; i < 300 && !condition(); i++) await new Promise((r) => setTimeout(r, 10));
-  expect(condition()).toBe(true);
-}
+const until = (condition: () => boolean) => eventually(condition, { timeoutMs: 3000, intervalMs: 10 });
 
 const reserved = (orderId: string): inventory.v1.ReserveStockResult => ({
   reserved: { created: true, order: orders.v1.Order.fromPartial({ orderId }) },

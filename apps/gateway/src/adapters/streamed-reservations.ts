@@ -62,10 +62,11 @@ export function withStreamedReservations(client: InventoryClient, opts: Streamin
 
   /** What becomes of the orders a stream did not answer. */
   const ended = (unanswered: Waiting[], err: unknown) => {
-    if (isUnimplemented(err)) aloneUntil = Date.now() + UNSTREAMED_MS;
+    const unstreamed = isUnimplemented(err);
+    if (unstreamed) aloneUntil = Date.now() + UNSTREAMED_MS;
     for (const waiting of unanswered) {
       if (err === undefined && !waiting.resent) send({ ...waiting, resent: true });
-      else if (isUnimplemented(err)) alone(waiting);
+      else if (unstreamed) alone(waiting);
       else waiting.reject(err ?? unavailable(`${target} is unavailable: it ended the reservation stream twice without answering`));
     }
   };

@@ -1,6 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { createLogger, memoryDestination } from '@order-system/logger';
 import { descriptorSetBase64, inventory } from '@order-system/proto';
+import { eventually } from '@order-system/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bindService, createServiceClient, startGrpcServer, type RunningGrpcServer } from '../src/index.js';
 import { drained } from '../src/streams.js';
@@ -64,10 +65,7 @@ async function start() {
 
 const request = (id: number): Request => ({ orders: [{ id, order: undefined, correlationId: `c-${id}` }] });
 
-async function until(condition: () => boolean) {
-  for (let i = 0; i < 300 && !condition(); i++) await new Promise((r) => setTimeout(r, 10));
-  expect(condition()).toBe(true);
-}
+const until = (condition: () => boolean) => eventually(condition, { timeoutMs: 3000, intervalMs: 10 });
 
 async function collect(responses: AsyncIterable<Response>) {
   const out: { id: number; message: string }[] = [];
