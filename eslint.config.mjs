@@ -45,7 +45,6 @@ export default tseslint.config(
         {
           paths: [
             { name: 'kafkajs', message: 'Use @order-system/kafka.' },
-            { name: '@platformatic/kafka', message: 'Use @order-system/kafka.' }
           ]
         }
       ]

@@ -33,12 +33,6 @@ await build({
     '@aws-sdk/credential-providers',
     'gcp-metadata',
   ],
-  // @platformatic/kafka (KAFKA_CLIENT=platformatic) reads import.meta.url as it loads, and
-  // @platformatic/wasm-utils its .wasm file beside it: give the bundle a URL of its own
-  // (esbuild's inject recipe), and the variant of wasm-utils with the .wasm inlined.
-  alias: { '@platformatic/wasm-utils': '@platformatic/wasm-utils/bundled' },
-  inject: [path.join(root, 'tools/build/import-meta-url.js')],
-  define: { 'import.meta.url': 'import_meta_url' },
   banner: { js: `// ${name}: bundled by tools/build/bundle.mjs` },
 });
 

@@ -33,7 +33,7 @@ runMain('inventory', async () => {
   life.defer('postgres', () => pool.end());
   await startupStep('postgres migrations', () => migrate(pool, log), log);
 
-  const kafka = new KafkaClient({ brokers: config.kafkaBrokers, clientId: 'inventory', log, client: config.kafkaClient });
+  const kafka = new KafkaClient({ brokers: config.kafkaBrokers, clientId: 'inventory', log });
   const producer = await startupStep('kafka', () => kafka.producer(), log);
   life.defer('kafka producer', () => producer.close());
 

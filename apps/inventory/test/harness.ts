@@ -33,7 +33,7 @@ export async function startInventory(env: Record<string, string> = {}) {
     log,
   );
   await migrate(pool, log);
-  const kafka = new KafkaClient({ brokers: infra.kafkaBrokers, clientId: 'test', log, client: infra.kafkaClient });
+  const kafka = new KafkaClient({ brokers: infra.kafkaBrokers, clientId: 'test', log });
   const producer = await kafka.producer();
   const service = buildService(config, { pool, kafka, producer, log });
   const server = await startGrpcServer({ host: '127.0.0.1', port: 0, services: service.grpcServices, descriptorSetBase64, log });

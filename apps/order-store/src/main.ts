@@ -22,7 +22,7 @@ runMain('order-store', async () => {
   const { client, db } = await startupStep('mongodb', () => connectMongo(config.mongodbUri, config.mongodbDb), log);
   life.defer('mongodb', () => client.close());
 
-  const kafka = new KafkaClient({ brokers: config.kafkaBrokers, clientId: 'order-store', log, client: config.kafkaClient });
+  const kafka = new KafkaClient({ brokers: config.kafkaBrokers, clientId: 'order-store', log });
 
   const service = buildService(config, { db, kafka, log, metrics });
   const server = await startGrpcServer({

@@ -14,7 +14,7 @@ const { OrderStatus } = orders.v1;
 const infra = testConfig();
 const log = testLogger(infra);
 const mongoDb = createTestMongoDb(infra);
-const run = { prefix: testTopicPrefix(), kafka: new KafkaClient({ brokers: infra.kafkaBrokers, clientId: 'test', log, client: infra.kafkaClient }) };
+const run = { prefix: testTopicPrefix(), kafka: new KafkaClient({ brokers: infra.kafkaBrokers, clientId: 'test', log }) };
 const topics = topicNames(run.prefix);
 const usd = (units: number) => ({ currencyCode: 'USD', units, nanos: 0 });
 

@@ -18,7 +18,7 @@ runMain('payment', async () => {
   const metricsServer = await startMetricsServer({ host: config.bindHost, port: config.httpPort, registry: metrics });
   life.defer('metrics server', () => metricsServer.close());
 
-  const kafka = new KafkaClient({ brokers: config.kafkaBrokers, clientId: 'payment', log, client: config.kafkaClient });
+  const kafka = new KafkaClient({ brokers: config.kafkaBrokers, clientId: 'payment', log });
   const producer = await startupStep('kafka', () => kafka.producer(), log);
   life.defer('kafka producer', () => producer.close());
 

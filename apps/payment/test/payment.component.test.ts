@@ -8,7 +8,7 @@ import { loadConfig } from '../src/config.js';
 import { buildService } from '../src/service.js';
 
 const log = testLogger();
-const run = { prefix: testTopicPrefix(), kafka: new KafkaClient({ brokers: testConfig().kafkaBrokers, clientId: 'test', log, client: testConfig().kafkaClient }) };
+const run = { prefix: testTopicPrefix(), kafka: new KafkaClient({ brokers: testConfig().kafkaBrokers, clientId: 'test', log }) };
 const topics = topicNames(run.prefix);
 const results: events.v1.PaymentEvent[] = [];
 let producer: Producer;

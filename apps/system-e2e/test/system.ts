@@ -43,7 +43,7 @@ export async function startSystem({ env = {}, instances = 1 }: SystemOptions = {
   const db = await createTestDatabase(infra);
   const mongoDb = createTestMongoDb(infra);
   const topics = { prefix: testTopicPrefix() };
-  const kafka = new KafkaClient({ brokers: infra.kafkaBrokers, clientId: 'test', log, client: infra.kafkaClient });
+  const kafka = new KafkaClient({ brokers: infra.kafkaBrokers, clientId: 'test', log });
   const pgProxy = await tcpProxy(infra.postgresHost, infra.postgresPort);
   const mongoTarget = new URL(infra.mongodbUri);
   const mongoProxy = await tcpProxy(mongoTarget.hostname, Number(mongoTarget.port || 27017));

@@ -6,7 +6,6 @@ export function testConfig(env: Record<string, string | undefined> = process.env
     ...postgres,
     ...mongodb,
     kafkaBrokers: list('KAFKA_BROKERS', ['localhost:9092']),
-    kafkaClient: kafka.kafkaClient,
     logLevel: str('TEST_LOG_LEVEL', 'silent'),
     ...launch,
   });

@@ -10,7 +10,6 @@ export function benchConfig(env: Record<string, string | undefined> = process.en
     ...postgres,
     ...mongodb,
     kafkaBrokers: list('KAFKA_BROKERS', ['localhost:9092']),
-    kafkaClient: kafka.kafkaClient,
     /** Where an external system answers (--target external). */
     gatewayAddr: str('GATEWAY_ADDR', 'localhost:50051'),
     inventoryAddr: str('INVENTORY_ADDR', 'localhost:50052'),

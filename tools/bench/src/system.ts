@@ -131,7 +131,7 @@ export async function startIsolated(cfg: BenchConfig, opts: IsolatedOptions): Pr
   const name = `bench_${opts.runId}`;
   const topicPrefix = `bench-${opts.runId}.`;
   const log = createLogger({ service: 'bench', level: 'warn' });
-  const kafka = new KafkaClient({ brokers: cfg.kafkaBrokers, clientId: 'bench', log, client: cfg.kafkaClient });
+  const kafka = new KafkaClient({ brokers: cfg.kafkaBrokers, clientId: 'bench', log });
   const procs = new Map<App, ChildProcess>();
   const crashHandlers: ((app: App, how: string) => void)[] = [];
   let stopping = false;

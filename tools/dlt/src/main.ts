@@ -10,7 +10,7 @@ import { dltConfig } from './config.js';
 import { deadLetterTopics, describePayload, readAll, redrive } from './dlt.js';
 
 const cfg = dltConfig();
-const kafka = new KafkaClient({ brokers: cfg.kafkaBrokers, clientId: 'dlt-tool', client: cfg.kafkaClient, log: createLogger({ service: 'dlt', level: 'warn' }) });
+const kafka = new KafkaClient({ brokers: cfg.kafkaBrokers, clientId: 'dlt-tool', log: createLogger({ service: 'dlt', level: 'warn' }) });
 const [command = 'list', ...args] = process.argv.slice(2);
 const chosen = (topic?: string) => deadLetterTopics(cfg.kafkaTopicPrefix).filter((t) => !topic || t.topic === topic || t.dlt === topic);
 

@@ -6,7 +6,7 @@ import { describePayload, readAll, redrive } from '../src/dlt.js';
 
 const log = testLogger();
 const prefix = testTopicPrefix();
-const kafka = new KafkaClient({ brokers: testConfig().kafkaBrokers, clientId: 'test', log, client: testConfig().kafkaClient });
+const kafka = new KafkaClient({ brokers: testConfig().kafkaBrokers, clientId: 'test', log });
 const topics = topicNames(prefix);
 const consumers: Consumer[] = [];
 afterAll(async () => {

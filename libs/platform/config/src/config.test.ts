@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { bool, ConfigError, int, kafka, list, num, parseConfig, port, serviceNodeFlags, str } from './index.js';
+import { bool, ConfigError, int, list, num, parseConfig, port, serviceNodeFlags, str } from './index.js';
 
 const schema = {
   host: str('HOST', 'localhost'),
@@ -34,16 +34,6 @@ describe('parseConfig', () => {
         'TRACING="maybe": expected true or false',
       ]);
     }
-  });
-});
-
-describe('KAFKA_CLIENT', () => {
-  it('picks the client library, kafkajs by default, and refuses an unknown one', () => {
-    const client = (env: Record<string, string>) => parseConfig(env, kafka).kafkaClient;
-    expect(client({})).toBe('kafkajs');
-    expect(client({ KAFKA_CLIENT: '' })).toBe('kafkajs');
-    expect(client({ KAFKA_CLIENT: 'platformatic' })).toBe('platformatic');
-    expect(() => client({ KAFKA_CLIENT: 'rdkafka' })).toThrow(/KAFKA_CLIENT="rdkafka"/);
   });
 });
 

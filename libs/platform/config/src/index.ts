@@ -111,8 +111,6 @@ export const kafka = {
    * and larger batches, at up to that much latency per hop (see README, Performance).
    */
   kafkaBatchWaitMs: int('KAFKA_BATCH_WAIT_MS', 25, 0, 5000),
-  /** The client library behind libs/platform/kafka: kafkajs, or platformatic (@platformatic/kafka 1.x). */
-  kafkaClient: oneOf('KAFKA_CLIENT', 'kafkajs', ['kafkajs', 'platformatic'] as const),
 };
 
 /** For the tools that start the services (see launch.ts): batch runs the ones off the request path under SCHED_BATCH. */

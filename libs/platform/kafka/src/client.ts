@@ -1,34 +1,79 @@
-import { type KafkaBackend, type KafkaClientName, type KafkaOptions, type Producer } from './backend.js';
-import type { Consumer, ConsumerOptions, IncomingMessage } from './consumer.js';
-import { KafkajsClient } from './kafkajs/client.js';
-import { PlatformaticClient } from './platformatic/client.js';
+import { context, propagation } from '@opentelemetry/api';
+import { unavailable } from '@order-system/errors';
+import { Kafka, logLevel, Partitioners, type Admin, type LogEntry } from 'kafkajs';
+import type { Logger } from 'pino';
+import { Consumer, type ConsumerOptions, type IncomingMessage } from './consumer.js';
 import type { TopicSpec } from './topics.js';
 
-export type { KafkaClientName, KafkaOptions, OutgoingMessage, Producer } from './backend.js';
+export interface KafkaOptions {
+  brokers: string[];
+  clientId: string;
+  log: Logger;
+}
+
+export interface OutgoingMessage {
+  key: string;
+  value: Uint8Array;
+  headers?: Record<string, string>;
+}
+
+export interface Producer {
+  /** Resolves once every message is acknowledged by all in-sync replicas. */
+  send(topic: string, messages: OutgoingMessage[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+};
 
 /**
- * Our only door to Kafka: the client library (kafkajs or @platformatic/kafka,
- * see KafkaOptions.client) stays behind this lib so it can be swapped.
+ * Our only door to Kafka. The client library (kafkajs) stays behind this lib,
+ * so that moving to another one touches this lib alone.
  */
 export class KafkaClient {
-  /** The client library in use. */
-  readonly client: KafkaClientName;
-  private readonly backend: KafkaBackend;
+  private readonly kafka: Kafka;
 
-  constructor(opts: KafkaOptions) {
-    this.client = opts.client ?? 'kafkajs';
-    this.backend = this.client === 'platformatic' ? new PlatformaticClient(opts) : new KafkajsClient(opts);
+  constructor(private readonly opts: KafkaOptions) {
+    const log = opts.log.child({ component: 'kafka' });
+    this.kafka = new Kafka({
+      clientId: opts.clientId,
+      brokers: opts.brokers,
+      connectionTimeout: 3000,
+      retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 5000 },
+      logLevel: logLevel.WARN,
+      logCreator:
+        () =>
+        ({ level, log: entry }: LogEntry) => {
+          const { message, ...rest } = entry;
+          log[levels[level] ?? 'info'](rest, message);
+        },
+    });
   }
 
   /** Creates missing topics; leaves existing ones alone. */
   ensureTopics(topics: TopicSpec[]): Promise<void> {
-    return this.backend.ensureTopics(topics);
+    return this.admin(async (admin) => {
+      const existing = new Set(await admin.listTopics());
+      const missing = topics.filter((t) => !existing.has(t.topic));
+      if (missing.length === 0) return;
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((t) => ({ topic: t.topic, numPartitions: t.partitions, replicationFactor: 1 })),
+      });
+    });
   }
 
   /** Deletes every topic whose name starts with prefix (test clean-up). */
-  async deleteTopicsWithPrefix(prefix: string): Promise<void> {
+  deleteTopicsWithPrefix(prefix: string): Promise<void> {
     if (!prefix) throw new Error('refusing to delete every topic');
-    await this.backend.deleteTopicsWithPrefix(prefix);
+    return this.admin(async (admin) => {
+      const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
+      if (topics.length > 0) await admin.deleteTopics({ topics });
+    });
   }
 
   /**
@@ -36,30 +81,100 @@ export class KafkaClient {
    * not committed yet, up to the end of the topic as it is now, then stops.
    * A temporary group (a one-off reader) is deleted afterwards. Returns the count.
    */
-  drain(
-    topic: string,
-    groupId: string,
-    handle: (message: IncomingMessage) => Promise<void>,
-    { temporary = false } = {},
-  ): Promise<number> {
-    return this.backend.drain(topic, groupId, handle, { temporary });
+  drain(topic: string, groupId: string, handle: (message: IncomingMessage) => Promise<void>, { temporary = false } = {}): Promise<number> {
+    return this.admin(async (admin) => {
+      const ends = await admin.fetchTopicOffsets(topic);
+      const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      const start = (partition: number) =>
+        Math.max(Number(committed?.partitions.find((p) => p.partition === partition)?.offset ?? -1), 0);
+      const pending = new Map(
+        ends.filter((e) => Number(e.high) > Math.max(Number(e.low), start(e.partition))).map((e) => [e.partition, Number(e.high)] as const),
+      );
+      if (pending.size === 0) return 0;
+      let count = 0;
+      let finished!: () => void;
+      const done = new Promise<void>((resolve) => (finished = resolve));
+      const reader = this.consumer({
+        groupId,
+        topic,
+        handle: async (message) => {
+          const end = pending.get(message.partition);
+          if (end === undefined || Number(message.offset) >= end) return 'hold'; // arrived after we started: not ours
+          await handle(message);
+          count++;
+          if (Number(message.offset) + 1 >= end) {
+            pending.delete(message.partition);
+            if (pending.size === 0) finished();
+          }
+        },
+      });
+      await reader.start();
+      await done;
+      await reader.stop();
+      if (temporary) await admin.deleteGroups([groupId]).catch(() => undefined);
+      return count;
+    });
   }
 
   /** A consumer group's state ('Stable' once a rebalance is over) and how many members it has. */
   describeGroup(groupId: string): Promise<{ state: string; members: number }> {
-    return this.backend.describeGroup(groupId);
+    return this.admin(async (admin) => {
+      const { groups } = await admin.describeGroups([groupId]);
+      return { state: groups[0]?.state ?? 'Unknown', members: groups[0]?.members.length ?? 0 };
+    });
   }
 
   partitionCount(topic: string): Promise<number> {
-    return this.backend.partitionCount(topic);
+    return this.admin(async (admin) => {
+      const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+      return topics[0]?.partitions.length ?? 0;
+    });
   }
 
   /** An idempotent producer with acks=all, connected. */
-  producer(): Promise<Producer> {
-    return this.backend.producer();
+  async producer(): Promise<Producer> {
+    const producer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    await producer.connect();
+    return {
+      send: async (topic, messages) => {
+        try {
+          await producer.send({
+            topic,
+            acks: -1,
+            messages: messages.map((m) => ({ key: m.key, value: Buffer.from(m.value), headers: withTraceContext(m.headers) })),
+          });
+        } catch (err) {
+          // kafkajs has retried already: the broker is away. Callers retry later, never dead-letter.
+          throw unavailable(`Kafka is unavailable: ${(err as Error).message}`, err);
+        }
+      },
+      close: () => producer.disconnect(),
+    };
   }
 
   consumer(options: Omit<ConsumerOptions, 'deadLetterProducer'>): Consumer {
-    return this.backend.consumer(options);
+    return new Consumer(this.kafka, { deadLetterProducer: () => this.producer(), ...options }, this.opts.log);
   }
+
+  /** Runs fn with a connected admin client, disconnected afterwards. */
+  private async admin<T>(fn: (admin: Admin) => Promise<T>): Promise<T> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      return await fn(admin);
+    } finally {
+      await admin.disconnect();
+    }
+  }
+}
+
+/** The headers, plus traceparent when a span is active and tracing is on (else unchanged). */
+function withTraceContext(headers: Record<string, string> | undefined): Record<string, string> | undefined {
+  const carrier: Record<string, string> = {};
+  propagation.inject(context.active(), carrier);
+  return Object.keys(carrier).length === 0 ? headers : { ...carrier, ...headers };
 }

@@ -1,10 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isAppError, isTransient } from '@order-system/errors';
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { isAppError, isTransient } from '@order-system/errors';
 import { withCorrelation } from '@order-system/logger';
 import type { MetricsRegistry } from '@order-system/metrics';
+import type { Consumer as KafkaConsumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
-import type { Producer } from './backend.js';
+import type { Producer } from './client.js';
 import { HeldCommits } from './held-commits.js';
 import { consumerMetrics, type ConsumerMetrics } from './metrics.js';
 import { deadLetterTopic } from './topics.js';
@@ -65,75 +66,126 @@ export interface ConsumerOptions {
   metrics?: MetricsRegistry;
 }
 
-/** The fetch settings for ConsumerOptions.batchWaitMs: how long the broker holds a fetch, and for how many bytes. */
-export function fetchWait(opts: Pick<ConsumerOptions, 'batchWaitMs'>): { maxWaitMs: number; minBytes: number } {
-  return opts.batchWaitMs ? { maxWaitMs: opts.batchWaitMs, minBytes: 1 << 20 } : { maxWaitMs: 100, minBytes: 1 };
-}
-
 /** The header that carries a message's correlation id; its handling logs under it. */
 const CORRELATION_HEADER = 'x-correlation-id';
 
-/** Consecutive messages of one partition, as a fetch returned them. */
-export interface PartitionBatch {
-  partition: number;
-  messages: IncomingMessage[];
-  /** The partition's high watermark as of the fetch, for kafka_consumer_lag. */
-  highWatermark: string;
-}
-
-/** How a backend's fetch loop steers processBatch. */
-export interface BatchControl {
-  /** False once the rest of the batch must be left alone (the partition moved, or the loop stops). */
-  proceed(): boolean;
-  /** This message, and every one before it, is applied or dead-lettered: its offset may be committed. */
-  resolveOffset(offset: string): void;
-  /** Keeps the group membership alive while a message takes long. */
-  heartbeat(): Promise<void>;
-}
-
 /**
- * At-least-once consumption in order per partition: a message's offset is
- * committed only after its handler resolved (its effect is durable) or it was
- * dead-lettered, so a crash redelivers, never skips.
+ * At-least-once consumption in order per partition, on kafkajs: a message's
+ * offset is committed only after its handler resolved (its effect is durable)
+ * or it was dead-lettered, so a crash redelivers, never skips.
  *
- * This class holds what both client libraries share (runs, retries, dead
- * letters, metrics, correlation context); a backend subclass fetches batches,
- * hands them to processBatch and commits the offsets it resolves.
+ * kafkajs fetches from the last offset resolved and commits it too; a handler
+ * that holds writes back (undurableFrom) needs commits behind the fetch
+ * position, so it gets manual commits (HeldCommits).
  */
-export abstract class Consumer {
+export class Consumer {
+  private consumer?: KafkaConsumer;
   private deadLetters?: Promise<Producer>;
-  protected stopping = false;
-  protected readonly log: Logger;
-  protected readonly metrics?: ConsumerMetrics;
+  private held?: HeldCommits;
+  private restarting = false;
+  private stopping = false;
+  private readonly log: Logger;
+  private readonly metrics?: ConsumerMetrics;
 
   constructor(
-    protected readonly opts: ConsumerOptions,
+    private readonly kafka: Kafka,
+    private readonly opts: ConsumerOptions,
     log: Logger,
   ) {
     this.log = log.child({ component: 'consumer', topic: opts.topic, group: opts.groupId });
     this.metrics = opts.metrics && consumerMetrics(opts.metrics, opts.topic, opts.groupId);
   }
 
-  abstract start(): Promise<void>;
+  async start(): Promise<void> {
+    // batchWaitMs: the broker holds a fetch that long for up to 1 MiB to gather.
+    const wait = this.opts.batchWaitMs ? { maxWaitTimeInMs: this.opts.batchWaitMs, minBytes: 1 << 20 } : { maxWaitTimeInMs: 100, minBytes: 1 };
+    const consumer = this.kafka.consumer({
+      groupId: this.opts.groupId,
+      sessionTimeout: 15_000,
+      heartbeatInterval: 1000,
+      rebalanceTimeout: 20_000,
+      ...wait,
+    });
+    this.consumer = consumer;
+    // kafkajs gives up on a consumer after its retries (a broker away for long,
+    // say) and does not always restart it: we do, until stopped.
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (payload.restart || this.stopping) return;
+      this.log.warn({ err: payload.error }, 'consumer crashed, restarting');
+      void this.restart(consumer);
+    });
+    // Partitions this member no longer owns after a rebalance report no lag here.
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      const owned = payload.memberAssignment[this.opts.topic] ?? [];
+      this.metrics?.assigned(owned);
+      this.held?.owned(owned);
+    });
+    this.held?.abandon(); // (a restart's)
+    const { topic, undurableFrom } = this.opts;
+    this.held =
+      undurableFrom &&
+      new HeldCommits(undurableFrom, (partition, offset) => consumer.commitOffsets([{ topic, partition, offset: String(offset) }]), this.log);
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      autoCommit: !this.held,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 3,
+      eachBatch: (payload) => this.eachBatch(payload),
+    });
+  }
 
-  /** Stops fetching, lets the message in hand finish, commits what was processed. */
+  /** Stops fetching, lets the message in hand finish, commits what was processed, leaves the group. */
   async stop(): Promise<void> {
     this.stopping = true;
-    await this.disconnect();
+    await this.held?.close();
+    await this.consumer?.disconnect();
     if (this.deadLetters) await (await this.deadLetters).close();
   }
 
-  /**
-   * Manual commits that stop before the first message whose effect is not
-   * durable yet, for a handler with undurableFrom; undefined without one.
-   */
-  protected heldCommits(commit: (partition: number, offset: bigint) => Promise<void>): HeldCommits | undefined {
-    const { undurableFrom } = this.opts;
-    return undurableFrom && new HeldCommits(undurableFrom, commit, this.log);
+  private async restart(crashed: KafkaConsumer): Promise<void> {
+    if (this.restarting) return;
+    this.restarting = true;
+    try {
+      await crashed.disconnect().catch(() => undefined);
+      for (let delay = 1000; !this.stopping; delay = Math.min(delay * 2, 10_000)) {
+        await sleep(delay);
+        if (this.stopping) return;
+        try {
+          await this.start();
+          this.log.info('consumer restarted');
+          return;
+        } catch (err) {
+          this.log.warn({ err }, 'consumer restart failed, retrying');
+          await this.consumer?.disconnect().catch(() => undefined);
+        }
+      }
+    } finally {
+      this.restarting = false;
+    }
   }
 
-  /** Leaves the group once the message in hand is done and what was processed is committed. */
-  protected abstract disconnect(): Promise<void>;
+  private async eachBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload) {
+    const { topic, partition } = batch;
+    await this.processBatch(
+      partition,
+      batch.messages.map((m) => toIncoming(topic, partition, m)),
+      batch.highWatermark,
+      {
+        proceed: () => isRunning() && !isStale(),
+        resolveOffset: (offset) => {
+          resolveOffset(offset);
+          this.held?.appliedUpTo(partition, BigInt(offset) + 1n);
+        },
+        heartbeat,
+      },
+    );
+    // The batch's own commit path: consumer.commitOffsets does nothing once the
+    // consumer is stopping, and this batch may be the one a stop waits for.
+    const commit = (p: number, offset: bigint) => commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition: p, offset: String(offset) }] }] });
+    if (this.held) await this.held.flush([partition], commit);
+    else await commitOffsetsIfNecessary();
+  }
 
   /**
    * Applies a batch in order: in runs of up to maxBatchSize with handleBatch
@@ -142,7 +194,7 @@ export abstract class Consumer {
    * (it and the rest of the batch are left for a later delivery), or once
    * proceed() turns false.
    */
-  protected async processBatch({ partition, messages, highWatermark }: PartitionBatch, control: BatchControl): Promise<void> {
+  private async processBatch(partition: number, messages: IncomingMessage[], highWatermark: string, control: BatchControl): Promise<void> {
     const lag = (nextOffset: string) => this.metrics?.lag(partition, Number(highWatermark) - Number(nextOffset));
     const proceed = () => control.proceed() && !this.stopping;
     const applied = async (offset: string) => {
@@ -269,4 +321,22 @@ export abstract class Consumer {
       },
     ]);
   }
+}
+
+/** How the fetch loop steers processBatch. */
+interface BatchControl {
+  /** False once the rest of the batch must be left alone (the partition moved, or the loop stops). */
+  proceed(): boolean;
+  /** This message, and every one before it, is applied or dead-lettered: its offset may be committed. */
+  resolveOffset(offset: string): void;
+  /** Keeps the group membership alive while a message takes long. */
+  heartbeat(): Promise<void>;
+}
+
+function toIncoming(topic: string, partition: number, message: KafkaMessage): IncomingMessage {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? String(value[0]) : String(value);
+  }
+  return { topic, partition, offset: message.offset, key: message.key?.toString() ?? null, value: message.value, headers };
 }

@@ -13,13 +13,10 @@ import {
   topicSpecs,
   type Consumer,
   type IncomingMessage,
-  type KafkaClientName,
   type Producer,
 } from '../src/index.js';
 
 const log = testLogger();
-/** Both client libraries, or the one KAFKA_CLIENT names. */
-const clients: KafkaClientName[] = process.env.KAFKA_CLIENT ? [testConfig().kafkaClient] : ['kafkajs', 'platformatic'];
 
 const orderEvent = (orderId: string, n = 0): events.v1.OrderEvent => ({
   eventId: randomUUID(),
@@ -29,17 +26,10 @@ const orderEvent = (orderId: string, n = 0): events.v1.OrderEvent => ({
 });
 const encode = (e: events.v1.OrderEvent) => events.v1.OrderEvent.encode(e).finish();
 
-describe('KafkaClient', () => {
-  it('runs on the client library it is given, kafkajs by default', () => {
-    expect(new KafkaClient({ brokers: [], clientId: 'test', log }).client).toBe('kafkajs');
-    expect(new KafkaClient({ brokers: [], clientId: 'test', log, client: 'platformatic' }).client).toBe('platformatic');
-  });
-});
-
-describe.each(clients)('kafka lib against a real broker, on %s', (client) => {
+describe('kafka lib against a real broker', () => {
   const run = { prefix: testTopicPrefix() };
   const topics = topicNames(run.prefix);
-  const kafka = new KafkaClient({ brokers: testConfig().kafkaBrokers, clientId: 'test', log, client });
+  const kafka = new KafkaClient({ brokers: testConfig().kafkaBrokers, clientId: 'test', log });
   let producer: Producer;
   const consumers: Consumer[] = [];
 
