@@ -310,53 +310,6 @@ describe('group commit of reservations', () => {
     expect(placed()).toHaveLength(10);
   });
 
-  it('ReserveStocks decides each order as ReserveStock would alone, in one commit, each under its own correlation id', async () => {
-    const p = await product(10);
-    const scarce = await product(1);
-    const missing = randomUUID();
-    const placed = order([{ productId: p.productId, quantity: 2 }]);
-    const other = order([{ productId: p.productId, quantity: 3 }]);
-    const changed = { order: { ...placed.order, items: [{ ...placed.order.items[0]!, quantity: 1 }] } };
-    const batch = [
-      placed,
-      other,
-      order([{ productId: scarce.productId, quantity: 2 }]),
-      order([{ productId: missing, quantity: 1 }]),
-      placed,
-      changed,
-      { order: undefined },
-    ];
-    const { results } = await inv.client.reserveStocks({ orders: batch.map((r, i) => ({ order: r.order, correlationId: `batch-${i}` })) });
-
-    expect(results).toHaveLength(batch.length);
-    const [first, second, short, unknown, replayed, conflict, empty] = results;
-    expect(first!.reserved).toMatchObject({ created: true, order: { orderId: placed.order.orderId } });
-    expect(second!.reserved).toMatchObject({ created: true, order: { orderId: other.order.orderId } });
-    expect(short!.failed?.code).toBe(status.FAILED_PRECONDITION);
-    expect(short!.failed?.message).toContain(`insufficient stock for product ${scarce.productId} (${scarce.sku}): requested 2, available 1`);
-    expect(unknown!.failed?.code).toBe(status.INVALID_ARGUMENT);
-    expect(unknown!.failed?.message).toContain(`product "${missing}" does not exist`);
-    expect(replayed!.reserved).toEqual({ created: false, order: first!.reserved!.order });
-    expect(conflict!.failed?.code).toBe(status.ALREADY_EXISTS);
-    expect(empty!.failed).toEqual({ code: status.INVALID_ARGUMENT, message: 'order is required' });
-
-    expect(await stockOf(inv.db, p.productId)).toMatchObject({ available: 5, reserved: 5 });
-    expect(await stockOf(inv.db, scarce.productId)).toMatchObject({ available: 1, reserved: 0 });
-    const [placedTx, otherTx] = await committedIn([placed, other]);
-    expect(placedTx).toBeDefined();
-    expect(otherTx).toBe(placedTx);
-    const placedEvent = (id: string) => inv.published.filter((e) => e.orderPlaced && e.orderId === id);
-    await eventually(() => placedEvent(placed.order.orderId).length > 0 && placedEvent(other.order.orderId).length > 0, { what: 'OrderPlaced' });
-    expect(placedEvent(placed.order.orderId)).toHaveLength(1);
-    expect(inv.correlationOf.get(placedEvent(placed.order.orderId)[0]!.eventId)).toBe('batch-0');
-    expect(inv.correlationOf.get(placedEvent(other.order.orderId)[0]!.eventId)).toBe('batch-1');
-
-    const tooMany = Array.from({ length: 1001 }, () => ({ order: order([{ productId: p.productId, quantity: 1 }]).order, correlationId: '' }));
-    const refused = await failure(inv.client.reserveStocks({ orders: tooMany }));
-    expect(isAppError(refused, 'invalid') && refused.message).toBe('orders: at most 1000 in one call, got 1001');
-    expect(await stockOf(inv.db, p.productId)).toMatchObject({ available: 5, reserved: 5 });
-  });
-
   it('ReserveStockStream decides each order as ReserveStock would alone, answers each by its id, and ends after the caller', async () => {
     const p = await product(10);
     const scarce = await product(1);

@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { AppError, unavailable } from '@order-system/errors';
-import { fromStatus, isUnimplemented, serviceName, type CallOptions, type Cancellation } from '@order-system/grpc';
+import { fromStatus, serviceName, type CallOptions } from '@order-system/grpc';
 import { currentCorrelationId } from '@order-system/logger';
 import { histogram, type MetricsRegistry } from '@order-system/metrics';
 import { inventory } from '@order-system/proto';
@@ -16,9 +16,6 @@ export interface StreamingOptions {
 /** An order waiting for inventory's answer. */
 interface Waiting {
   request: inventory.v1.StreamedOrder;
-  /** Epoch ms. */
-  deadline: number;
-  signal: Cancellation | undefined;
   /** Sent once more already, after a stream ended without answering it. */
   resent: boolean;
   resolve: (res: inventory.v1.ReserveStockResponse) => void;
@@ -28,18 +25,15 @@ interface Waiting {
 /**
  * The inventory client with its ReserveStock calls sent on one long-lived
  * ReserveStockStream: an order costs a share of a message each way instead
- * of a call of its own, which took a quarter of the gateway's and a sixth of
- * inventory's CPU at 300 orders/s. Each order keeps its own outcome (the
- * result or error ReserveStock would have given it alone), deadline and
- * cancellation.
+ * of a call of its own (see docs/performance.md). Each order keeps its own
+ * outcome (the result or error ReserveStock would have given it alone),
+ * deadline and cancellation.
  *
  * The stream opens with the first order, and again with the next order after
  * it ends. When inventory ends it cleanly (it is shutting down), the orders it
  * had not answered were never taken, and go once more on a new stream. When it
  * breaks, they fail with its error: they may or may not be reserved, and their
- * callers may ask again with the same order_id. An inventory that does not
- * serve the stream yet (during a rolling update) gets them, and the orders of
- * the next 30 s, as ReserveStock calls.
+ * callers may ask again with the same order_id.
  */
 export function withStreamedReservations(client: InventoryClient, opts: StreamingOptions): InventoryClient {
   const duration =
@@ -51,30 +45,19 @@ export function withStreamedReservations(client: InventoryClient, opts: Streamin
     });
   let stream: ReservationStream | undefined;
   let nextId = 1;
-  /** Until when (epoch ms) orders go as ReserveStock calls: inventory did not serve the stream. */
-  let aloneUntil = 0;
 
   const send = (waiting: Waiting) => {
-    if (aloneUntil > Date.now()) return void alone(waiting);
     if (!stream?.open) stream = new ReservationStream(client, ended);
     stream.send(waiting);
   };
 
   /** What becomes of the orders a stream did not answer. */
   const ended = (unanswered: Waiting[], err: unknown) => {
-    const unstreamed = isUnimplemented(err);
-    if (unstreamed) aloneUntil = Date.now() + UNSTREAMED_MS;
     for (const waiting of unanswered) {
       if (err === undefined && !waiting.resent) send({ ...waiting, resent: true });
-      else if (unstreamed) alone(waiting);
       else waiting.reject(err ?? unavailable(`${target} is unavailable: it ended the reservation stream twice without answering`));
     }
   };
-
-  const alone = ({ request, deadline, signal, resolve, reject }: Waiting) =>
-    client
-      .reserveStock({ order: request.order }, { correlationId: request.correlationId, signal, timeoutMs: msUntil(deadline) })
-      .then(resolve, reject);
 
   const reserveStock = (req: inventory.v1.ReserveStockRequest, call: CallOptions = {}) =>
     new Promise<inventory.v1.ReserveStockResponse>((resolve, reject) => {
@@ -102,8 +85,6 @@ export function withStreamedReservations(client: InventoryClient, opts: Streamin
       signal?.addEventListener('abort', abort, { once: true });
       send({
         request: { id, order: req.order, correlationId: call.correlationId ?? currentCorrelationId() ?? '' },
-        deadline: Date.now() + timeoutMs,
-        signal,
         resent: false,
         resolve: (res) => decide('reserved') && resolve(res),
         reject: (err) => decide('failed') && reject(err),
@@ -187,14 +168,8 @@ class ReservationStream {
   }
 }
 
-/** How long orders go as calls after inventory refused the stream, before it is tried again. */
-const UNSTREAMED_MS = 30_000;
-
 /** Orders in one message: about 60 KiB at most. */
 const MAX_MESSAGE_ORDERS = 256;
-
-/** What is left of a deadline, as a call's timeout (never below 1 ms). */
-const msUntil = (deadline: number) => Math.max(1, deadline - Date.now());
 
 const cancelled = () => unavailable('the caller went away before inventory answered');
 

@@ -4,8 +4,7 @@ import { unavailable } from '@order-system/errors';
  * At most `limit` orders being placed at once. Beyond that a CreateOrder is
  * refused at once, UNAVAILABLE, for the client to retry with backoff; its
  * order_id makes the retry safe. Without a limit an overload queues in the
- * gateway without bound: offered 1,110 orders/s while the services were still
- * cold, it held 9,000 calls and died of heap exhaustion.
+ * gateway without bound (see docs/performance.md, Overload).
  */
 export class Admission {
   private inFlight = 0;

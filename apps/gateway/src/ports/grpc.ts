@@ -10,7 +10,7 @@ import { watchOrder } from '../app/watch-order.js';
 
 /** The public services, shared by the gRPC listener and the Connect/gRPC-Web one. */
 export function publicServices(deps: Deps, rpcTimeoutMs: number, admission: Admission): ServiceBinding[] {
-  const opts = (ctx: CallContext) => ({ correlationId: ctx.correlationId, signal: ctx.cancellation, timeoutMs: rpcTimeoutMs });
+  const opts = (ctx: CallContext) => ({ correlationId: ctx.correlationId, signal: ctx.signal, timeoutMs: rpcTimeoutMs });
   return [
     bindService(orders.v1.OrderServiceService, {
       async createOrder(req, ctx) {

@@ -10,8 +10,8 @@ import { upsertProduct } from '../app/upsert-product.js';
 import type { InventoryRepository } from '../domain/ports.js';
 import { productToWire, reservationToWire } from './wire.js';
 
-/** The most orders one ReserveStocks call, or one message of a ReserveStockStream, may carry. */
-const MAX_BATCH = 1000;
+/** The most orders one message of a ReserveStockStream may carry. */
+const MAX_MESSAGE_ORDERS = 1000;
 
 /** The most orders of one ReserveStockStream being decided at once. */
 const MAX_STREAM_IN_FLIGHT = 512;
@@ -52,14 +52,14 @@ export function inventoryGrpcService(
     return { order: reservationToWire(reservation), created };
   };
 
-  /** One order of a ReserveStocks batch: its result, or the status it alone would have failed with. */
-  const reserveOne = (item: inventory.v1.BatchedOrder, rpc: string): Promise<inventory.v1.ReserveStockResult> => {
-    const correlationId = item.correlationId || randomUUID();
+  /** One order of a ReserveStockStream: its result, or the status ReserveStock would have failed with. */
+  const reserveStreamed = ({ order, correlationId: given }: inventory.v1.StreamedOrder): Promise<inventory.v1.ReserveStockResult> => {
+    const correlationId = given || randomUUID();
     return withCorrelation(correlationId, () =>
-      reserve(item.order, correlationId).then(
+      reserve(order, correlationId).then(
         (reserved) => ({ reserved }),
         (err: unknown) => {
-          const { code, message } = toLoggedWireError(err, log, { rpc, orderId: item.order?.orderId }, 'order of a batch failed');
+          const { code, message } = toLoggedWireError(err, log, { rpc: 'ReserveStockStream', orderId: order?.orderId }, 'streamed order failed');
           return { failed: { code, message } };
         },
       ),
@@ -68,13 +68,6 @@ export function inventoryGrpcService(
 
   return bindService(inventory.v1.InventoryServiceService, {
     reserveStock: (req, ctx) => reserve(req.order, ctx.correlationId),
-
-    // The orders go to reserveStock together, so the repository's group commit
-    // takes them to PostgreSQL in one transaction.
-    async reserveStocks(req) {
-      if (req.orders.length > MAX_BATCH) throw invalid(`orders: at most ${MAX_BATCH} in one call, got ${req.orders.length}`);
-      return { results: await Promise.all(req.orders.map((item) => reserveOne(item, 'ReserveStocks'))) };
-    },
 
     // Each order is decided as soon as it arrives (the repository's group
     // commit takes the orders in flight together), and the orders decided at
@@ -99,10 +92,10 @@ export function inventoryGrpcService(
       };
       void (async () => {
         for await (const { orders } of requests) {
-          if (orders.length > MAX_BATCH) throw invalid(`orders: at most ${MAX_BATCH} in one message, got ${orders.length}`);
-          for (const { id, order, correlationId } of orders) {
+          if (orders.length > MAX_MESSAGE_ORDERS) throw invalid(`orders: at most ${MAX_MESSAGE_ORDERS} in one message, got ${orders.length}`);
+          for (const streamed of orders) {
             open++;
-            void reserveOne({ order, correlationId }, 'ReserveStockStream').then((result) => settled({ id, result }));
+            void reserveStreamed(streamed).then((result) => settled({ id: streamed.id, result }));
           }
           if (open > MAX_STREAM_IN_FLIGHT) await new Promise<void>((r) => (resume = r));
           resume = undefined;

@@ -56,7 +56,6 @@ function bridge(
   const context = (ctx: HandlerContext): CallContext => ({
     correlationId: ctx.requestHeader.get(CORRELATION_HEADER) ?? currentCorrelationId() ?? randomUUID(),
     signal: ctx.signal,
-    cancellation: ctx.signal,
   });
   const call = (ctx: CallContext, hc: HandlerContext): ServerCall => ({
     path: def.path,

@@ -3,7 +3,6 @@ export {
   CORRELATION_HEADER,
   serviceName,
   type CallContext,
-  type Cancellation,
   type ServiceBinding,
   type ServiceDef,
 } from './service.js';

@@ -5,7 +5,7 @@ import { withCorrelation, type Logger } from '@order-system/logger';
 import type { MetricsRegistry } from '@order-system/metrics';
 import { observeStream, observeUnary, rpcServerDuration, type ServerCall } from './observe.js';
 import { addReflection } from './reflection.js';
-import { correlationIdFrom, NO_CHANNELZ, serviceName, type CallContext, type Cancellation, type ServiceBinding } from './service.js';
+import { correlationIdFrom, NO_CHANNELZ, serviceName, type CallContext, type ServiceBinding } from './service.js';
 import { toLoggedWireError } from './status.js';
 import { drained } from './streams.js';
 import { invalid } from '@order-system/errors';
@@ -40,9 +40,8 @@ export interface RunningGrpcServer {
 }
 
 /**
- * Without a bound, an overloaded server takes every stream a client opens:
- * offered 1,110 orders/s while the services were still cold, the gateway
- * held 4,000-9,000 calls and died of heap exhaustion.
+ * Without a bound, an overloaded server takes every stream a client opens and
+ * holds them all in memory (see docs/performance.md, Overload).
  */
 const MAX_CONCURRENT_STREAMS = 1000;
 
@@ -146,64 +145,34 @@ async function* takenRequests(call: grpc.ServerDuplexStream<unknown, unknown>, c
 type AnyCall = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>;
 
 /**
- * A call's context: its correlation id, and its cancellation if the client
- * goes away before the reply. grpc-js also reports 'cancelled' when the stream
- * closes after the reply; aborting then would cost a DOMException (a stack
- * trace) per call for nothing, so `replied()` marks the call answered.
- *
- * A class, so that `signal` is a getter of its prototype: a
- * getter in an object literal is a closure per call, and V8 keeps such
- * per-object accessors, and what their closures reach (a client call
- * listening for the cancellation), past the scavenges until a mark-compact.
- * The AbortSignal is made only for a handler that reads `signal`; the context
- * is its own `cancellation`, which tells the same without one (see
- * CallContext).
+ * A served call's context: its correlation id, and a signal aborted when the
+ * caller goes away before the reply. grpc-js also reports 'cancelled' when
+ * the stream closes after the reply; `replied()` marks the call answered, so
+ * that is not taken for the caller going away.
  */
-class GrpcCallContext implements CallContext, Cancellation {
+class GrpcCallContext implements CallContext {
   readonly correlationId: string;
-  private controller: AbortController | undefined;
-  private listeners: (() => void)[] = [];
+  private readonly controller = new AbortController();
   private answered = false;
-  /** The caller went away before the reply. */
-  aborted = false;
 
   constructor(call: AnyCall) {
     this.correlationId = correlationIdFrom(call.metadata) ?? randomUUID();
-    call.on('cancelled', () => this.cancel());
+    call.on('cancelled', () => {
+      if (!this.answered) this.controller.abort();
+    });
   }
 
   get signal(): AbortSignal {
-    if (!this.controller) {
-      this.controller = new AbortController();
-      if (this.aborted) this.controller.abort();
-    }
     return this.controller.signal;
   }
 
-  get cancellation(): Cancellation {
-    return this;
-  }
-
-  addEventListener(_type: 'abort', listener: () => void): void {
-    this.listeners.push(listener);
-  }
-
-  removeEventListener(_type: 'abort', listener: () => void): void {
-    const i = this.listeners.indexOf(listener);
-    if (i >= 0) this.listeners.splice(i, 1);
+  /** The caller went away before the reply. */
+  get aborted(): boolean {
+    return this.controller.signal.aborted;
   }
 
   replied(): void {
     this.answered = true;
-  }
-
-  private cancel(): void {
-    if (this.answered) return;
-    this.aborted = true;
-    this.controller?.abort();
-    const listeners = this.listeners;
-    this.listeners = [];
-    for (const listener of listeners) listener();
   }
 }
 

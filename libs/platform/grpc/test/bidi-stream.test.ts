@@ -34,7 +34,7 @@ async function start() {
       { reserveStockStream },
       {
         reserveStockStream(requests: AsyncIterable<Request>, ctx) {
-          ctx.cancellation.addEventListener('abort', () => (cancelled = true));
+          ctx.signal.addEventListener('abort', () => (cancelled = true));
           const responses = new PassThrough({ objectMode: true });
           let open = 1;
           const done = () => --open === 0 && responses.end();

@@ -36,21 +36,6 @@ export interface ReserveStockResponse {
   created: boolean;
 }
 
-export interface ReserveStocksRequest {
-  orders: BatchedOrder[];
-}
-
-export interface BatchedOrder {
-  order:
-    | CreateOrderRequest
-    | undefined;
-  /**
-   * The correlation id of the call that placed it (ReserveStock takes it from
-   * the call's metadata).
-   */
-  correlationId: string;
-}
-
 export interface ReserveStockStreamRequest {
   /** At most 1,000. */
   orders: StreamedOrder[];
@@ -76,18 +61,13 @@ export interface StreamedResult {
   result: ReserveStockResult | undefined;
 }
 
-export interface ReserveStocksResponse {
-  /** One per order of the request, in its order. */
-  results: ReserveStockResult[];
-}
-
 export interface ReserveStockResult {
   reserved?: ReserveStockResponse | undefined;
   failed?: ReserveStockFailure | undefined;
 }
 
 /**
- * The status ReserveStock would have failed with for this order alone. Wire
+ * The status ReserveStock would have failed with for this order. Wire
  * compatible with google.rpc.Status (without details).
  */
 export interface ReserveStockFailure {
@@ -284,166 +264,6 @@ export const ReserveStockResponse: MessageFns<ReserveStockResponse> = {
     const message = createBaseReserveStockResponse();
     message.order = (object.order !== undefined && object.order !== null) ? Order.fromPartial(object.order) : undefined;
     message.created = object.created ?? false;
-    return message;
-  },
-};
-
-function createBaseReserveStocksRequest(): ReserveStocksRequest {
-  return { orders: [] };
-}
-
-export const ReserveStocksRequest: MessageFns<ReserveStocksRequest> = {
-  encode(message: ReserveStocksRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    for (const v of message.orders) {
-      BatchedOrder.encode(v!, writer.uint32(10).fork()).join();
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): ReserveStocksRequest {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseReserveStocksRequest();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.orders.push(BatchedOrder.decode(reader, reader.uint32()));
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): ReserveStocksRequest {
-    return {
-      orders: globalThis.Array.isArray(object?.orders) ? object.orders.map((e: any) => BatchedOrder.fromJSON(e)) : [],
-    };
-  },
-
-  toJSON(message: ReserveStocksRequest): unknown {
-    const obj: any = {};
-    if (message.orders?.length) {
-      obj.orders = message.orders.map((e) => BatchedOrder.toJSON(e));
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<ReserveStocksRequest>): ReserveStocksRequest {
-    return ReserveStocksRequest.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<ReserveStocksRequest>): ReserveStocksRequest {
-    const message = createBaseReserveStocksRequest();
-    message.orders = object.orders?.map((e) => BatchedOrder.fromPartial(e)) || [];
-    return message;
-  },
-};
-
-function createBaseBatchedOrder(): BatchedOrder {
-  return { order: undefined, correlationId: "" };
-}
-
-export const BatchedOrder: MessageFns<BatchedOrder> = {
-  encode(message: BatchedOrder, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.order !== undefined) {
-      CreateOrderRequest.encode(message.order, writer.uint32(10).fork()).join();
-    }
-    if (message.correlationId !== "") {
-      writer.uint32(18).string(message.correlationId);
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): BatchedOrder {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseBatchedOrder();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.order = CreateOrderRequest.decode(reader, reader.uint32());
-            continue;
-          }
-          case 2: {
-            if (tag !== 18) {
-              break;
-            }
-
-            message.correlationId = reader.string();
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): BatchedOrder {
-    return {
-      order: isSet(object.order) ? CreateOrderRequest.fromJSON(object.order) : undefined,
-      correlationId: isSet(object.correlationId)
-        ? globalThis.String(object.correlationId)
-        : isSet(object.correlation_id)
-        ? globalThis.String(object.correlation_id)
-        : "",
-    };
-  },
-
-  toJSON(message: BatchedOrder): unknown {
-    const obj: any = {};
-    if (message.order !== undefined) {
-      obj.order = CreateOrderRequest.toJSON(message.order);
-    }
-    if (message.correlationId !== "") {
-      obj.correlationId = message.correlationId;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<BatchedOrder>): BatchedOrder {
-    return BatchedOrder.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<BatchedOrder>): BatchedOrder {
-    const message = createBaseBatchedOrder();
-    message.order = (object.order !== undefined && object.order !== null)
-      ? CreateOrderRequest.fromPartial(object.order)
-      : undefined;
-    message.correlationId = object.correlationId ?? "";
     return message;
   },
 };
@@ -778,77 +598,6 @@ export const StreamedResult: MessageFns<StreamedResult> = {
     message.result = (object.result !== undefined && object.result !== null)
       ? ReserveStockResult.fromPartial(object.result)
       : undefined;
-    return message;
-  },
-};
-
-function createBaseReserveStocksResponse(): ReserveStocksResponse {
-  return { results: [] };
-}
-
-export const ReserveStocksResponse: MessageFns<ReserveStocksResponse> = {
-  encode(message: ReserveStocksResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    for (const v of message.results) {
-      ReserveStockResult.encode(v!, writer.uint32(10).fork()).join();
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): ReserveStocksResponse {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseReserveStocksResponse();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.results.push(ReserveStockResult.decode(reader, reader.uint32()));
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): ReserveStocksResponse {
-    return {
-      results: globalThis.Array.isArray(object?.results)
-        ? object.results.map((e: any) => ReserveStockResult.fromJSON(e))
-        : [],
-    };
-  },
-
-  toJSON(message: ReserveStocksResponse): unknown {
-    const obj: any = {};
-    if (message.results?.length) {
-      obj.results = message.results.map((e) => ReserveStockResult.toJSON(e));
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<ReserveStocksResponse>): ReserveStocksResponse {
-    return ReserveStocksResponse.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<ReserveStocksResponse>): ReserveStocksResponse {
-    const message = createBaseReserveStocksResponse();
-    message.results = object.results?.map((e) => ReserveStockResult.fromPartial(e)) || [];
     return message;
   },
 };
@@ -1715,28 +1464,10 @@ export const InventoryServiceService = {
     responseDeserialize: (value: Buffer): ReserveStockResponse => ReserveStockResponse.decode(value),
   },
   /**
-   * ReserveStock for several orders in one call, each decided on its own as
-   * ReserveStock would decide it: one result per order, in the order given.
-   * The call itself fails only when no order was decided (inventory
-   * unavailable, the deadline passed), or with INVALID_ARGUMENT when it
-   * carries more than 1,000 orders. Gateways before ReserveStockStream sent
-   * their orders this way; it stays until none runs.
-   */
-  reserveStocks: {
-    path: "/inventory.v1.InventoryService/ReserveStocks" as const,
-    requestStream: false as const,
-    responseStream: false as const,
-    requestSerialize: (value: ReserveStocksRequest): Buffer => Buffer.from(ReserveStocksRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): ReserveStocksRequest => ReserveStocksRequest.decode(value),
-    responseSerialize: (value: ReserveStocksResponse): Buffer =>
-      Buffer.from(ReserveStocksResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): ReserveStocksResponse => ReserveStocksResponse.decode(value),
-  },
-  /**
-   * ReserveStock for a stream of orders on one long-lived call: the gateway's
-   * way, which spares each order a call of its own. Each order has an id, and
-   * its result comes back under that id as soon as it is decided (not in the
-   * order sent). A message carries the orders sent, or decided, at once. The
+   * ReserveStock for a stream of orders on one long-lived call (the gateway's
+   * way: a share of a message per order instead of a call). Each order has an
+   * id, and its result comes back under that id as soon as it is decided (not
+   * in the order sent). A message carries the orders sent, or decided, at once. The
    * orders in flight go to PostgreSQL together. The call ends when the caller
    * ends its side and every order is answered, or OK when inventory shuts
    * down: then it has answered every order it took, and the unanswered ones
@@ -1809,19 +1540,10 @@ export interface InventoryServiceServer extends UntypedServiceImplementation {
    */
   reserveStock: handleUnaryCall<ReserveStockRequest, ReserveStockResponse>;
   /**
-   * ReserveStock for several orders in one call, each decided on its own as
-   * ReserveStock would decide it: one result per order, in the order given.
-   * The call itself fails only when no order was decided (inventory
-   * unavailable, the deadline passed), or with INVALID_ARGUMENT when it
-   * carries more than 1,000 orders. Gateways before ReserveStockStream sent
-   * their orders this way; it stays until none runs.
-   */
-  reserveStocks: handleUnaryCall<ReserveStocksRequest, ReserveStocksResponse>;
-  /**
-   * ReserveStock for a stream of orders on one long-lived call: the gateway's
-   * way, which spares each order a call of its own. Each order has an id, and
-   * its result comes back under that id as soon as it is decided (not in the
-   * order sent). A message carries the orders sent, or decided, at once. The
+   * ReserveStock for a stream of orders on one long-lived call (the gateway's
+   * way: a share of a message per order instead of a call). Each order has an
+   * id, and its result comes back under that id as soon as it is decided (not
+   * in the order sent). A message carries the orders sent, or decided, at once. The
    * orders in flight go to PostgreSQL together. The call ends when the caller
    * ends its side and every order is answered, or OK when inventory shuts
    * down: then it has answered every order it took, and the unanswered ones
@@ -1862,33 +1584,10 @@ export interface InventoryServiceClient extends Client {
     callback: (error: ServiceError | null, response: ReserveStockResponse) => void,
   ): ClientUnaryCall;
   /**
-   * ReserveStock for several orders in one call, each decided on its own as
-   * ReserveStock would decide it: one result per order, in the order given.
-   * The call itself fails only when no order was decided (inventory
-   * unavailable, the deadline passed), or with INVALID_ARGUMENT when it
-   * carries more than 1,000 orders. Gateways before ReserveStockStream sent
-   * their orders this way; it stays until none runs.
-   */
-  reserveStocks(
-    request: ReserveStocksRequest,
-    callback: (error: ServiceError | null, response: ReserveStocksResponse) => void,
-  ): ClientUnaryCall;
-  reserveStocks(
-    request: ReserveStocksRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: ReserveStocksResponse) => void,
-  ): ClientUnaryCall;
-  reserveStocks(
-    request: ReserveStocksRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: ReserveStocksResponse) => void,
-  ): ClientUnaryCall;
-  /**
-   * ReserveStock for a stream of orders on one long-lived call: the gateway's
-   * way, which spares each order a call of its own. Each order has an id, and
-   * its result comes back under that id as soon as it is decided (not in the
-   * order sent). A message carries the orders sent, or decided, at once. The
+   * ReserveStock for a stream of orders on one long-lived call (the gateway's
+   * way: a share of a message per order instead of a call). Each order has an
+   * id, and its result comes back under that id as soon as it is decided (not
+   * in the order sent). A message carries the orders sent, or decided, at once. The
    * orders in flight go to PostgreSQL together. The call ends when the caller
    * ends its side and every order is answered, or OK when inventory shuts
    * down: then it has answered every order it took, and the unanswered ones
