@@ -1,4 +1,4 @@
-import { kafka, launch, list, mongodb, parseConfig, postgres, str } from '@order-system/config';
+import { list, mongodb, parseConfig, postgres, str } from '@order-system/config';
 
 /** Where the test infrastructure is: the services' own variables, with the same local defaults. */
 export function testConfig(env: Record<string, string | undefined> = process.env) {
@@ -7,7 +7,6 @@ export function testConfig(env: Record<string, string | undefined> = process.env
     ...mongodb,
     kafkaBrokers: list('KAFKA_BROKERS', ['localhost:9092']),
     logLevel: str('TEST_LOG_LEVEL', 'silent'),
-    ...launch,
   });
 }
 

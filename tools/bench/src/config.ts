@@ -1,4 +1,5 @@
-import { int, kafka, launch, list, mongodb, num, parseConfig, postgres, str } from '@order-system/config';
+import { int, list, mongodb, num, parseConfig, postgres, str } from '@order-system/config';
+import { launchConfig } from '@order-system/launcher';
 
 /**
  * Where the infrastructure is and how to run the services: the services' own
@@ -26,11 +27,8 @@ export function benchConfig(env: Record<string, string | undefined> = process.en
     postgresPoolSize: int('POSTGRES_POOL_SIZE', 20, 1, 500),
     pgbench: str('PGBENCH', ''),
     startTimeoutMs: int('BENCH_START_TIMEOUT_MS', 60_000, 1000),
-    ...launch,
+    ...launchConfig,
   });
 }
 
 export type BenchConfig = ReturnType<typeof benchConfig>;
-
-/** The inherited environment, for the spawned services and pgbench. */
-export const inheritedEnv = (): NodeJS.ProcessEnv => ({ ...process.env });

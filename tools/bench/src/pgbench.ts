@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { inheritedEnv, type BenchConfig } from './config.js';
+import type { BenchConfig } from './config.js';
 
 /**
  * The PostgreSQL ceiling of inventory's per-order work: pgbench replaying the
@@ -95,7 +95,7 @@ export async function runPgbench(
     const args = ['-h', cfg.postgresHost, '-p', String(cfg.postgresPort), '-U', cfg.postgresUser, '-n', '-M', 'extended',
       '-c', String(clients), '-j', String(threads), '-T', String(seconds), '-f', script, database];
     const output = await new Promise<string>((resolve, reject) => {
-      const child = spawn(binary, args, { env: { ...inheritedEnv(), PGPASSWORD: cfg.postgresPassword }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(binary, args, { env: { ...process.env, PGPASSWORD: cfg.postgresPassword }, stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       child.stdout.on('data', (chunk: Buffer) => (out += chunk));
       child.stderr.on('data', (chunk: Buffer) => (out += chunk));

@@ -1,19 +1,16 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { serviceBundle, serviceCommand } from '@order-system/config/launch';
-import { checkHealth } from '@order-system/grpc';
 import { KafkaClient } from '@order-system/kafka';
+import { APPS, Launcher, serviceBundle, systemProcesses, type App } from '@order-system/launcher';
 import { createLogger } from '@order-system/logger';
 import { freePort } from '@order-system/testing';
 import { MongoClient, type Db } from 'mongodb';
 import pg from 'pg';
-import { inheritedEnv, type BenchConfig } from './config.js';
+import type { BenchConfig } from './config.js';
 
 export const root = path.resolve(import.meta.dirname, '../../..');
-export const APPS = ['inventory', 'payment', 'order-store', 'gateway'] as const;
-export type App = (typeof APPS)[number];
+export { APPS, type App };
 
 const bundleOf = (app: App) => serviceBundle(root, app);
 
@@ -28,7 +25,6 @@ export function ensureBuilt(build: boolean): void {
   const result = spawnSync('npx', ['nx', 'run-many', '-t', 'build', `--projects=${APPS.join(',')}`, '--output-style=static'], {
     cwd: root,
     stdio: 'inherit',
-    env: inheritedEnv(),
   });
   if (result.status !== 0) throw new Error('building the services failed');
 }
@@ -132,23 +128,11 @@ export async function startIsolated(cfg: BenchConfig, opts: IsolatedOptions): Pr
   const topicPrefix = `bench-${opts.runId}.`;
   const log = createLogger({ service: 'bench', level: 'warn' });
   const kafka = new KafkaClient({ brokers: cfg.kafkaBrokers, clientId: 'bench', log });
-  const procs = new Map<App, ChildProcess>();
-  const crashHandlers: ((app: App, how: string) => void)[] = [];
-  let stopping = false;
+  let launcher: Launcher | undefined;
   let pool: pg.Pool | undefined;
   let mongo: MongoClient | undefined;
 
-  const stopServices = async () => {
-    stopping = true;
-    for (const app of [...APPS].reverse()) {
-      const child = procs.get(app);
-      if (!child || child.exitCode !== null || child.signalCode !== null) continue;
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill('SIGTERM');
-      await Promise.race([exited, sleep(20_000)]);
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    }
-  };
+  const stopServices = async () => launcher?.stopAll();
   let cleaned: Promise<void> | undefined;
   const cleanup = () =>
     (cleaned ??= (async () => {
@@ -174,106 +158,61 @@ export async function startIsolated(cfg: BenchConfig, opts: IsolatedOptions): Pr
 
   try {
     await adminQuery(cfg, `CREATE DATABASE ${name}`);
-    const ports = {
-      gateway: await freePort(),
-      inventory: await freePort(),
-      payment: await freePort(),
-      'order-store': await freePort(),
-    };
-    const httpPorts = {
-      gateway: await freePort(),
-      inventory: await freePort(),
-      payment: await freePort(),
-      'order-store': await freePort(),
-    };
-    const common: NodeJS.ProcessEnv = {
-      ...inheritedEnv(),
-      LOG_LEVEL: cfg.serviceLogLevel,
-      BIND_HOST: '127.0.0.1',
-      KAFKA_BROKERS: cfg.kafkaBrokers.join(','),
-      KAFKA_TOPIC_PREFIX: topicPrefix,
-      POSTGRES_HOST: cfg.postgresHost,
-      POSTGRES_PORT: String(cfg.postgresPort),
-      POSTGRES_USER: cfg.postgresUser,
-      POSTGRES_PASSWORD: cfg.postgresPassword,
-      POSTGRES_DB: name,
-      POSTGRES_POOL_SIZE: String(cfg.postgresPoolSize),
-      MONGODB_URI: cfg.mongodbUri,
-      MONGODB_DB: name,
-      PAYMENT_FAILURE_RATE: String(opts.paymentFailureRate),
-    };
-    mkdirSync(opts.logDir, { recursive: true });
-    const spawnApp = async (app: App) => {
-      const env: NodeJS.ProcessEnv = {
-        ...common,
-        GRPC_PORT: String(ports[app]),
-        HTTP_PORT: String(httpPorts[app]),
-        KAFKA_GROUP_ID: `${app}-bench-${opts.runId}`,
-      };
-      if (app === 'gateway') {
-        env.INVENTORY_ADDR = `127.0.0.1:${ports.inventory}`;
-        env.ORDER_STORE_ADDR = `127.0.0.1:${ports['order-store']}`;
-      }
-      const nodeArgs: string[] = [];
-      if (opts.profileDir) {
-        const dir = path.join(opts.profileDir, app);
+    const processes = await systemProcesses({
+      ports: async () => ({ grpc: await freePort(), http: await freePort() }),
+      groupSuffix: `-bench-${opts.runId}`,
+      env: {
+        LOG_LEVEL: cfg.serviceLogLevel,
+        BIND_HOST: '127.0.0.1',
+        KAFKA_BROKERS: cfg.kafkaBrokers.join(','),
+        KAFKA_TOPIC_PREFIX: topicPrefix,
+        POSTGRES_HOST: cfg.postgresHost,
+        POSTGRES_PORT: String(cfg.postgresPort),
+        POSTGRES_USER: cfg.postgresUser,
+        POSTGRES_PASSWORD: cfg.postgresPassword,
+        POSTGRES_DB: name,
+        POSTGRES_POOL_SIZE: String(cfg.postgresPoolSize),
+        MONGODB_URI: cfg.mongodbUri,
+        MONGODB_DB: name,
+        PAYMENT_FAILURE_RATE: String(opts.paymentFailureRate),
+      },
+    });
+    launcher = new Launcher(processes, {
+      root,
+      logDir: opts.logDir,
+      sched: cfg.backgroundSched,
+      startTimeoutMs: cfg.startTimeoutMs,
+      // Own process groups: a Ctrl-C reaches the bench, which stops the services in order.
+      detached: true,
+      nodeArgs: (p) => {
+        if (!opts.profileDir) return [];
+        const dir = path.join(opts.profileDir, p.app);
         mkdirSync(dir, { recursive: true });
-        nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
-      }
-      // Own process group: a Ctrl-C reaches the bench, which stops the services in order.
-      const { command, args } = serviceCommand(app, bundleOf(app), cfg.backgroundSched, nodeArgs);
-      const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-      const out = createWriteStream(path.join(opts.logDir, `${app}.log`), { flags: 'a' });
-      child.stdout!.pipe(out);
-      child.stderr!.pipe(out);
-      child.on('exit', (code, signal) => {
-        if (!stopping) for (const handler of crashHandlers) handler(app, signal ?? `code ${code}`);
-      });
-      procs.set(app, child);
-    };
-    for (const app of APPS) await spawnApp(app);
-    const deadline = Date.now() + cfg.startTimeoutMs;
-    for (const app of APPS) {
-      const child = procs.get(app)!;
-      for (;;) {
-        if (child.exitCode !== null || child.signalCode !== null) {
-          throw new Error(`${app} exited while starting; ${lastLines(path.join(opts.logDir, `${app}.log`))}`);
-        }
-        if ((await checkHealth(`127.0.0.1:${ports[app]}`, 500)) === 'SERVING') break;
-        if (Date.now() > deadline) throw new Error(`${app} did not serve within ${cfg.startTimeoutMs} ms (logs: ${opts.logDir})`);
-        await sleep(200);
-      }
-    }
+        return ['--cpu-prof', `--cpu-prof-dir=${dir}`];
+      },
+    });
+    await launcher.startAll();
     pool = pgPool(cfg, name);
     mongo = await MongoClient.connect(cfg.mongodbUri, { serverSelectionTimeoutMS: 5000 });
+    const at = (app: App) => processes.find((p) => p.app === app)!;
+    const running = launcher;
     return {
       isolated: true,
-      gatewayAddr: `127.0.0.1:${ports.gateway}`,
-      inventoryAddr: `127.0.0.1:${ports.inventory}`,
+      gatewayAddr: `127.0.0.1:${at('gateway').grpcPort}`,
+      inventoryAddr: `127.0.0.1:${at('inventory').grpcPort}`,
       dbName: name,
       pg: pool,
       mongo: mongo.db(name),
-      metricsUrls: new Map(APPS.map((app) => [app, `http://127.0.0.1:${httpPorts[app]}/metrics`])),
-      pids: () => new Map([...procs].filter(([, c]) => c.pid !== undefined && c.exitCode === null && c.signalCode === null).map(([app, c]) => [app, c.pid!])),
+      metricsUrls: new Map(APPS.map((app) => [app, `http://127.0.0.1:${at(app).httpPort}/metrics`])),
+      pids: () => running.pids(),
       logDir: opts.logDir,
-      onCrash: (handler) => crashHandlers.push(handler),
+      onCrash: (handler) => running.onUnexpectedExit((app, how) => handler(app as App, how)),
       stopServices,
       cleanup,
-      killNow() {
-        stopping = true;
-        for (const child of procs.values()) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      },
+      killNow: () => running.killAll(),
     };
   } catch (err) {
     await cleanup();
     throw err;
-  }
-}
-
-function lastLines(file: string, count = 5): string {
-  try {
-    return `last lines of ${file}:\n${readFileSync(file, 'utf8').trim().split('\n').slice(-count).join('\n')}`;
-  } catch {
-    return `see ${file}`;
   }
 }

@@ -1,13 +1,14 @@
 /** npm run info: where everything is. Passwords are not printed. */
 import { topicNames, topicSpecs } from '@order-system/kafka';
-import { opsConfig, services } from './config.js';
+import { APPS } from '@order-system/launcher';
+import { opsConfig, ports } from './config.js';
 
 const cfg = opsConfig();
 const topics = topicSpecs(topicNames(cfg.kafkaTopicPrefix));
 
 console.log(`Services (gRPC, plaintext h2c; health + reflection on each):`);
-for (const svc of services(cfg)) console.log(`  ${svc.name.padEnd(12)} localhost:${svc.grpcPort}`);
-console.log(`  gateway HTTP  http://localhost:${cfg.gatewayHttpPort}  (Connect, gRPC-Web, REST /orders, /healthz, /readyz)`);
+for (const app of APPS) console.log(`  ${app.padEnd(12)} localhost:${ports[app].grpc}  (metrics: http://localhost:${ports[app].http}/metrics)`);
+console.log(`  gateway HTTP  http://localhost:${ports.gateway.http}  (Connect, gRPC-Web, REST /orders, /healthz, /readyz)`);
 console.log(`\nPostgreSQL (inventory):  postgresql://${cfg.postgresUser}:<POSTGRES_PASSWORD>@${cfg.postgresHost}:${cfg.postgresPort}/${cfg.postgresDb}`);
 console.log(`MongoDB protocol (order-store):  mongodb://localhost:${cfg.mongoPort}/${cfg.mongodbDb}?retryWrites=false`);
 console.log(`Kafka:  ${cfg.kafkaBrokers.join(',')}`);

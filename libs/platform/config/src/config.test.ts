@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { bool, ConfigError, int, list, num, parseConfig, port, serviceNodeFlags, str } from './index.js';
+import { bool, ConfigError, int, list, num, parseConfig, port, str } from './index.js';
 
 const schema = {
   host: str('HOST', 'localhost'),
@@ -34,18 +33,5 @@ describe('parseConfig', () => {
         'TRACING="maybe": expected true or false',
       ]);
     }
-  });
-});
-
-describe('serviceNodeFlags', () => {
-  it.each(['gateway', 'inventory', 'payment', 'order-store'])('are what the %s image starts node with', (app) => {
-    const dockerfile = readFileSync(new URL(`../../../../apps/${app}/Dockerfile`, import.meta.url), 'utf8');
-    const entrypoint = /^ENTRYPOINT (.*)$/m.exec(dockerfile)?.[1];
-    expect(JSON.parse(entrypoint ?? 'null')).toEqual(['node', ...serviceNodeFlags(app), `dist/apps/${app}/main.cjs`]);
-  });
-
-  it('give the gateway, which answers clients while they wait, the smaller young generation', () => {
-    expect(serviceNodeFlags('gateway')).toContain('--max-semi-space-size=4');
-    expect(serviceNodeFlags('inventory')).toContain('--max-semi-space-size=16');
   });
 });

@@ -108,35 +108,7 @@ export const kafka = {
   kafkaTopicPrefix: str('KAFKA_TOPIC_PREFIX', ''),
   /**
    * How long a consumer's fetch may wait for messages to gather: fewer fetches
-   * and larger batches, at up to that much latency per hop (see README, Performance).
+   * and larger batches, at up to that much latency per hop (see docs/performance.md).
    */
   kafkaBatchWaitMs: int('KAFKA_BATCH_WAIT_MS', 25, 0, 5000),
 };
-
-/** For the tools that start the services (see launch.ts): batch runs the ones off the request path under SCHED_BATCH. */
-export const launch = {
-  backgroundSched: oneOf('BACKGROUND_SCHED', 'batch', ['batch', 'normal'] as const),
-};
-
-/**
- * The node flags a service runs with (its Dockerfile's ENTRYPOINT gives the
- * same): a heap sized for a 256 MiB container. Left to itself V8 grows the
- * heap lazily, to 200-280 MiB of RSS under load; with these a service stays
- * at 120-140 MiB. Single-threaded GC: a service gets a core or less, and GC
- * helper threads only compete with the main thread for it (the bench's
- * ceiling: 794-812 → 852-872 orders/s, CPU per order 5-10 % lower). Node
- * does not take them from NODE_OPTIONS.
- *
- * The young generation: a 16 MiB semi-space cuts young-generation GC by a
- * third against 8 MiB for about 15 MiB more. But each of its collections is
- * a pause in which no call moves, and in the gateway the objects of every
- * gRPC call outlive the next collection or two (two causes are fixed in
- * libs/platform/grpc, the rest is not found), so a scavenge copies all the
- * calls since the last: 7-20 ms in the gateway at 300 orders/s. The
- * gateway, the one service that answers a client while it waits, takes 4 MiB:
- * pauses of 1-5 ms, CreateOrder's p99 at 300/s 32 against 39 ms (three
- * interleaved pairs), the ceiling 1 % lower (see README, Performance).
- */
-export function serviceNodeFlags(app: string): readonly string[] {
-  return ['--max-old-space-size=128', `--max-semi-space-size=${app === 'gateway' ? 4 : 16}`, '--single-threaded-gc'];
-}
