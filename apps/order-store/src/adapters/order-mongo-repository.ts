@@ -1,7 +1,7 @@
 import { invalid } from '@order-system/errors';
 import { MongoBulkWriteError, type Collection, type Db, type Filter } from 'mongodb';
 import type { OrderRepository } from '../domain/ports.js';
-import { completionChange, completionFields, type Completion, type ListFilter, type Order, type Placement } from '../domain/order.js';
+import { complete, completionChange, completionFields, type Completion, type ListFilter, type Order, type Placement } from '../domain/order.js';
 import { asUnavailable } from './mongo.js';
 
 /**
@@ -27,7 +27,8 @@ interface Cursor {
 /**
  * Orders in MongoDB, one document per order keyed by order_id. Correct on
  * FerretDB too, with no transactions: inserts rely on the unique _id, and the
- * one update, to the terminal state, is conditional on the order being PENDING.
+ * one update, to the terminal state, is the domain's complete() made atomic:
+ * conditional on the order being PENDING.
  * FerretDB applies it as a read then a write, not atomically; two consumers
  * applying the same event at once (a rebalance) both read the PENDING order and
  * both write the same result, so it is applied once either way.
@@ -68,9 +69,12 @@ export class OrderMongoRepository implements OrderRepository {
       )
       .catch(asUnavailable);
     if (matchedCount === 1) return 'completed';
-    const current = await this.orders.findOne({ _id: c.orderId }, { projection: { eventIds: 1 } }).catch(asUnavailable);
+    const current = await this.orders.findOne({ _id: c.orderId }).catch(asUnavailable);
     if (!current) return 'missing';
-    return current.eventIds.includes(c.eventId) ? 'duplicate' : 'already_terminal';
+    // Not PENDING when the update looked: a state never goes back, so this is a repeat or a second end.
+    const { result } = complete(toOrder(current), current.eventIds, c);
+    if (result === 'completed') throw new Error(`order ${c.orderId} read PENDING after a conditional update missed it`);
+    return result;
   }
 
   async get(orderId: string): Promise<Order | undefined> {

@@ -1,4 +1,4 @@
-import { completedOrder, placedOrder, type Completion, type Placed } from '../domain/order.js';
+import { complete, placedOrder, type Completion, type Placed } from '../domain/order.js';
 import type { OrderRepository } from '../domain/ports.js';
 import { inOrderPerKey } from './in-order-per-key.js';
 import type { OrderChanges } from './order-changes.js';
@@ -49,12 +49,12 @@ export async function recordOrderEvents<E extends OrderEventInput>(
     (e): e is E & { type: 'placed' } => e.type === 'placed' && (endOf.has(e.placed.orderId) || !holdBack?.hold(e)),
   );
   const stored = placed.map((input) => {
-    const end = endOf.get(input.placed.orderId);
-    endOf.delete(input.placed.orderId); // folded into one placement at most
     const order = placedOrder(input.placed);
-    return end
-      ? { input, end, order: completedOrder(order, end.completion), eventIds: [input.placed.eventId, end.completion.eventId] }
-      : { input, end, order, eventIds: [input.placed.eventId] };
+    const end = endOf.get(input.placed.orderId);
+    const ended = end && complete(order, [input.placed.eventId], end.completion);
+    if (!end || ended?.result !== 'completed') return { input, end: undefined, order, eventIds: [input.placed.eventId] };
+    endOf.delete(input.placed.orderId); // folded into one placement at most
+    return { input, end, order: ended.order, eventIds: [input.placed.eventId, end.completion.eventId] };
   });
   const inserted = await repo.insert(stored);
   // Held until stored, so that a failed batch finds them again.

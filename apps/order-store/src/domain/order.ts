@@ -89,9 +89,24 @@ export function completionFields(c: Completion): Pick<Order, 'status' | 'updated
   return fields;
 }
 
-/** A PENDING order as its completion leaves it. */
-export function completedOrder(order: Order, c: Completion): Order {
-  return { ...order, ...completionFields(c), history: [...order.history, completionChange(c)] };
+/** What a completion does to a stored order. */
+export type CompletionOutcome =
+  /** The order moved from PENDING to its terminal state. */
+  | { result: 'completed'; order: Order }
+  /** This event was applied before: nothing changes. */
+  | { result: 'duplicate' }
+  /** The order had ended already (by another event): it stays as it is. */
+  | { result: 'already_terminal' };
+
+/**
+ * The order's one move: PENDING to CONFIRMED or FAILED, once. `applied` are
+ * the ids of the events already applied to it, so that applying an event
+ * again is recognised and changes nothing; a terminal order never changes.
+ */
+export function complete(order: Order, applied: readonly string[], c: Completion): CompletionOutcome {
+  if (applied.includes(c.eventId)) return { result: 'duplicate' };
+  if (isTerminal(order.status)) return { result: 'already_terminal' };
+  return { result: 'completed', order: { ...order, ...completionFields(c), history: [...order.history, completionChange(c)] } };
 }
 
 export interface ListFilter {
