@@ -77,7 +77,7 @@ die_with_log() {
 
 # The command prefix for the servers off the request path (Kafka, FerretDB and its PostgreSQL):
 # SCHED_BATCH where chrt can set it. They keep their share of the CPU but do not preempt on
-# wake-up, so a Kafka batch does not interrupt a CreateOrder (libs/platform/config/src/launch.ts).
+# wake-up, so a Kafka batch does not interrupt a CreateOrder (libs/launcher/src/command.ts).
 [[ $BACKGROUND_SCHED == batch || $BACKGROUND_SCHED == normal ]] ||
   die "BACKGROUND_SCHED=\"$BACKGROUND_SCHED\": expected one of batch, normal"
 BACKGROUND=()

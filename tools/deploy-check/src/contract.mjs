@@ -77,7 +77,7 @@ export function envKeys(app) {
 /** docker-compose.yml: expected values after interpolation with an empty environment. */
 export const COMPOSE = {
   infra: {
-    postgres: { image: /^postgres:16(\.|$|-)/, port: 5432 },
+    postgres: { image: /^postgres:15(\.|$|-)/, port: 5432 },
     mongo: { image: /^mongo:7(\.|$|-)/, port: 27017 },
     kafka: { image: /^apache\/kafka:4\.\d+\.\d+$/, port: 9092 },
   },
