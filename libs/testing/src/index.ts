@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ensureDevKeys, signDevToken } from '@order-system/auth';
 import { createLogger, type Logger } from '@order-system/logger';
 import { MongoClient } from 'mongodb';
 import pg from 'pg';
@@ -134,3 +135,30 @@ export async function tcpProxy(targetHost: string, targetPort: number) {
     }),
   };
 }
+
+/**
+ * A signing key of a test's own (a JWKS file for the gateway's
+ * AUTH_JWKS_FILE) and tokens signed with it: `token(sub)` for a customer,
+ * `token(sub, [ORDERS_ADMIN])` for an admin. Tokens are cached per sub and scopes.
+ */
+export async function testAuth() {
+  const { mkdtemp } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const path = await import('node:path');
+  const keys = await ensureDevKeys(await mkdtemp(path.join(tmpdir(), 'auth-')));
+  const tokens = new Map<string, Promise<string>>();
+  const token = (sub: string, scopes: string[] = []) => {
+    const key = `${sub} ${scopes.join(' ')}`;
+    if (!tokens.has(key)) tokens.set(key, signDevToken(keys.privateKeyFile, { sub, scopes }));
+    return tokens.get(key)!;
+  };
+  return {
+    jwksFile: keys.jwksFile,
+    privateKeyFile: keys.privateKeyFile,
+    token,
+    /** An Authorization header value. */
+    bearer: async (sub: string, scopes: string[] = []) => `Bearer ${await token(sub, scopes)}`,
+  };
+}
+
+export type TestAuth = Awaited<ReturnType<typeof testAuth>>;

@@ -9,6 +9,8 @@ export type ErrorKind =
   | 'already_exists'
   | 'unavailable'
   | 'resource_exhausted'
+  | 'unauthenticated'
+  | 'permission_denied'
   | 'internal';
 
 export class AppError extends Error {
@@ -28,6 +30,18 @@ export const failedPrecondition = (message: string) => new AppError('failed_prec
 export const alreadyExists = (message: string) => new AppError('already_exists', message);
 export const unavailable = (message: string, cause?: unknown) =>
   new AppError('unavailable', message, { cause });
+export const permissionDenied = (message: string) => new AppError('permission_denied', message);
+
+/** Too many requests from one caller: try again in retryAfterSec. */
+export class RateLimited extends AppError {
+  constructor(
+    message: string,
+    readonly retryAfterSec: number,
+  ) {
+    super('resource_exhausted', message);
+    this.name = 'RateLimited';
+  }
+}
 
 export function isAppError(err: unknown, kind?: ErrorKind): err is AppError {
   return err instanceof AppError && (kind === undefined || err.kind === kind);

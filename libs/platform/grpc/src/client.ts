@@ -13,6 +13,8 @@ export interface CallOptions {
   timeoutMs?: number;
   /** Cancels the call when aborted (a handler passes its ctx.signal on). */
   signal?: AbortSignal;
+  /** Metadata of this call (authorization, say), over the client's own. */
+  headers?: Record<string, string>;
 }
 
 type Req<M> = M extends { requestSerialize(value: infer R): Buffer } ? R : never;
@@ -33,6 +35,8 @@ export type ServiceClient<D extends ServiceDef> = {
 
 export interface ClientOptions {
   defaultTimeoutMs?: number;
+  /** Metadata every call carries. */
+  headers?: Record<string, string>;
   /** Times every call in rpc_client_duration_seconds. */
   metrics?: MetricsRegistry;
 }
@@ -41,7 +45,7 @@ export interface ClientOptions {
 export function createServiceClient<D extends ServiceDef>(
   definition: D,
   address: string,
-  { defaultTimeoutMs = 5000, metrics }: ClientOptions = {},
+  { defaultTimeoutMs = 5000, metrics, headers = {} }: ClientOptions = {},
 ): ServiceClient<D> {
   const target = serviceName(definition);
   const client = new grpc.Client(address, grpc.credentials.createInsecure(), {
@@ -55,6 +59,7 @@ export function createServiceClient<D extends ServiceDef>(
   for (const [name, def] of Object.entries(definition) as [string, MethodDef][]) {
     const metadataOf = (opts: CallOptions) => {
       const md = new grpc.Metadata();
+      for (const [name, value] of Object.entries({ ...headers, ...opts.headers })) md.set(name, value);
       const correlationId = opts.correlationId ?? currentCorrelationId();
       if (correlationId) md.set(CORRELATION_HEADER, correlationId);
       return md;

@@ -6,7 +6,8 @@ import { Code, ConnectError, type ConnectRouter, type HandlerContext } from '@co
 import { currentCorrelationId, withCorrelation, type Logger } from '@order-system/logger';
 import type { MetricsRegistry } from '@order-system/metrics';
 import { observeStream, observeUnary, rpcServerDuration, type ServerCall } from './observe.js';
-import { CORRELATION_HEADER, serviceName, type CallContext, type MethodDef, type ServiceBinding } from './service.js';
+import { principalKey } from './principal.js';
+import { serviceName, type CallContext, type MethodDef, type ServiceBinding } from './service.js';
 import { toLoggedWireError } from './status.js';
 
 /**
@@ -52,10 +53,11 @@ function bridge(
 ) {
   const decode = (msg: unknown) => def.requestDeserialize(Buffer.from(toBinary(method.input, msg as never)));
   const encode = (res: unknown) => fromBinary(method.output as DescMessage, def.responseSerialize(res));
-  // The header, else the id the HTTP listener already gave this request.
+  // The id the HTTP listener gave this request (the caller's, if acceptable).
   const context = (ctx: HandlerContext): CallContext => ({
-    correlationId: ctx.requestHeader.get(CORRELATION_HEADER) ?? currentCorrelationId() ?? randomUUID(),
+    correlationId: currentCorrelationId() ?? randomUUID(),
     signal: ctx.signal,
+    principal: ctx.values.get(principalKey),
   });
   const call = (ctx: CallContext, hc: HandlerContext): ServerCall => ({
     path: def.path,

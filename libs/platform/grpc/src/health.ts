@@ -14,3 +14,26 @@ export function checkHealth(address: string, timeoutMs = 1000, service = ''): Pr
     });
   });
 }
+
+/**
+ * A health check of one server over one long-lived channel, for a readiness
+ * probe asked again and again: its answer is reused for cacheMs.
+ */
+export function healthChecker(address: string, { timeoutMs = 1000, cacheMs = 1000 } = {}) {
+  const client = new HealthClient(address, grpc.credentials.createInsecure());
+  const check = client.check!.bind(client);
+  let last: { at: number; status: Promise<string> } | undefined;
+  return {
+    check(): Promise<string> {
+      if (last && Date.now() - last.at < cacheMs) return last.status;
+      const status = new Promise<string>((resolve) => {
+        check({ service: '' }, { deadline: Date.now() + timeoutMs }, (err: grpc.ServiceError | null, res: { status: string }) =>
+          resolve(err ? `DOWN (${grpc.status[err.code] ?? err.code})` : res.status),
+        );
+      });
+      last = { at: Date.now(), status };
+      return status;
+    },
+    close: () => client.close(),
+  };
+}

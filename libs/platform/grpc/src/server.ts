@@ -4,6 +4,7 @@ import { HealthImplementation } from 'grpc-health-check';
 import { withCorrelation, type Logger } from '@order-system/logger';
 import type { MetricsRegistry } from '@order-system/metrics';
 import { observeStream, observeUnary, rpcServerDuration, type ServerCall } from './observe.js';
+import { authInterceptor, principalOf, type Authenticate } from './principal.js';
 import { addReflection } from './reflection.js';
 import { correlationIdFrom, NO_CHANNELZ, serviceName, type CallContext, type ServiceBinding } from './service.js';
 import { toLoggedWireError } from './status.js';
@@ -25,6 +26,14 @@ export interface GrpcServerOptions {
   maxConcurrentStreams?: number;
   /** Times every call in rpc_server_duration_seconds (transport "grpc"). */
   metrics?: MetricsRegistry;
+  /**
+   * Proves who calls every method but health and reflection, before its
+   * handler runs (a grpc-js server interceptor); handlers get the result as
+   * ctx.principal. Without it every call is served, principal undefined.
+   */
+  authenticate?: Authenticate;
+  /** Serve gRPC server reflection (default true). */
+  reflection?: boolean;
 }
 
 export interface RunningGrpcServer {
@@ -45,6 +54,18 @@ export interface RunningGrpcServer {
  */
 const MAX_CONCURRENT_STREAMS = 1000;
 
+/**
+ * Keepalive enforcement: a client may ping at most every 10 s (more often,
+ * and without calls, gets GOAWAY), and the server pings an idle connection
+ * after 2 min to find dead peers.
+ */
+const KEEPALIVE_POLICY = {
+  'grpc.http2.min_ping_interval_without_data_ms': 10_000,
+  'grpc.keepalive_permit_without_calls': 1,
+  'grpc.keepalive_time_ms': 120_000,
+  'grpc.keepalive_timeout_ms': 20_000,
+} as const;
+
 /** A grpc-js server with grpc.health.v1 and server reflection beside the given services. */
 export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningGrpcServer> {
   const maxBytes = opts.maxMessageBytes ?? 4 * 1024 * 1024;
@@ -52,13 +73,15 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
     'grpc.max_receive_message_length': maxBytes,
     'grpc.max_send_message_length': maxBytes,
     'grpc.max_concurrent_streams': opts.maxConcurrentStreams ?? MAX_CONCURRENT_STREAMS,
+    ...KEEPALIVE_POLICY,
     ...NO_CHANNELZ,
+    interceptors: opts.authenticate ? [authInterceptor(opts.authenticate)] : [],
   });
   const names = opts.services.map((s) => serviceName(s.definition));
   const health = new HealthImplementation(Object.fromEntries(['', ...names].map((n) => [n, 'SERVING'])));
   health.addToServer(server);
   // Reflection lists what this server serves (not every service in the shared descriptor set).
-  addReflection(server, Buffer.from(opts.descriptorSetBase64, 'base64'), [...names, 'grpc.health.v1.Health']);
+  if (opts.reflection ?? true) addReflection(server, Buffer.from(opts.descriptorSetBase64, 'base64'), [...names, 'grpc.health.v1.Health']);
   const closing = new AbortController();
   for (const binding of opts.services) {
     server.addService(lenient(binding.definition), grpcImplementation(binding, opts.log, closing.signal, opts.metrics));
@@ -152,11 +175,13 @@ type AnyCall = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStrea
  */
 class GrpcCallContext implements CallContext {
   readonly correlationId: string;
+  readonly principal: unknown;
   private readonly controller = new AbortController();
   private answered = false;
 
   constructor(call: AnyCall) {
     this.correlationId = correlationIdFrom(call.metadata) ?? randomUUID();
+    this.principal = principalOf(call.metadata);
     call.on('cancelled', () => {
       if (!this.answered) this.controller.abort();
     });

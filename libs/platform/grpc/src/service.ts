@@ -19,6 +19,8 @@ export interface CallContext {
   correlationId: string;
   /** Aborted when the caller goes away before the reply. */
   signal: AbortSignal;
+  /** Who is calling, as the server's authenticate hook proved it; undefined on a server without one. */
+  principal: unknown;
 }
 
 type Req<M> = M extends { requestDeserialize(bytes: Buffer): infer R } ? R : never;
@@ -55,9 +57,13 @@ export const CORRELATION_HEADER = 'x-correlation-id';
  */
 export const NO_CHANNELZ = { 'grpc.enable_channelz': 0 } as const;
 
+/** A correlation id a caller may choose: printable, short, safe in logs and headers. */
+export const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The caller's correlation id, if it gave an acceptable one (else the server makes one up). */
 export function correlationIdFrom(metadata: Metadata): string | undefined {
   const value = metadata.get(CORRELATION_HEADER)[0];
-  return typeof value === 'string' && value.length > 0 && value.length <= 128 ? value : undefined;
+  return typeof value === 'string' && CORRELATION_ID.test(value) ? value : undefined;
 }
 
 /** The fully-qualified service name, from a method path "/pkg.Service/Method". */

@@ -1,5 +1,5 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
-import { AppError, type ErrorKind } from '@order-system/errors';
+import { AppError, RateLimited, type ErrorKind } from '@order-system/errors';
 import type { Logger } from '@order-system/logger';
 
 /** The one mapping between error kinds and gRPC (and Connect: same numbers) codes. */
@@ -10,6 +10,8 @@ const codeOfKind: Record<ErrorKind, status> = {
   already_exists: status.ALREADY_EXISTS,
   unavailable: status.UNAVAILABLE,
   resource_exhausted: status.RESOURCE_EXHAUSTED,
+  unauthenticated: status.UNAUTHENTICATED,
+  permission_denied: status.PERMISSION_DENIED,
   internal: status.INTERNAL,
 };
 
@@ -24,10 +26,13 @@ export interface WireError {
   message: string;
   /** The error is ours to fix, not the caller's: log it. */
   internal: boolean;
+  /** When to try again (a rate limit's refusal). */
+  retryAfterSec?: number;
 }
 
 /** An error thrown by a handler, as the caller should see it. Unknown errors hide their details. */
 export function toWireError(err: unknown): WireError {
+  if (err instanceof RateLimited) return { code: status.RESOURCE_EXHAUSTED, message: err.message, internal: false, retryAfterSec: err.retryAfterSec };
   if (err instanceof AppError) {
     return { code: codeOfKind[err.kind], message: err.message, internal: err.kind === 'internal' };
   }

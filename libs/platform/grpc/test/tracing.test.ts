@@ -22,6 +22,7 @@ beforeAll(async () => {
       getProduct: async (req) => {
         throw notFound(`product ${req.productId} not found`);
       },
+      upsertProduct: async () => ({ product: undefined }),
     }),
   ];
   const log = createLogger({ service: 'test', level: 'silent' });

@@ -23,28 +23,45 @@ export function createLogger({ service, level, destination }: LoggerOptions): Lo
       level,
       base: { service },
       timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
+      // Every logged object is redacted whole (redacted()); a child logger's bindings do
+      // not pass through formatters, so their secret keys are redacted by name.
+      formatters: { level: (label) => ({ level: label }), log: (object) => redacted(object) as Record<string, unknown> },
+      redact: {
+        paths: ['authorization', 'Authorization', 'password', 'paymentToken', 'payment_token', 'email'],
+        censor: CENSOR,
+      },
       mixin: (_obj, _level, logger) => {
         const correlationId = currentCorrelationId();
         return correlationId && !bindsCorrelation(logger) ? { correlation_id: correlationId } : {};
       },
-      redact: {
-        paths: [
-          'email',
-          '*.email',
-          '*.*.email',
-          'password',
-          '*.password',
-          'authorization',
-          '*.authorization',
-          'paymentToken',
-          '*.paymentToken',
-        ],
-        censor: '[redacted]',
-      },
     },
     destination,
   );
+}
+
+/**
+ * Keys whose values never reach a log, at any depth and in any case:
+ * credentials (authorization, passwords, payment tokens) and customer e-mails.
+ */
+const SECRET_KEY = /^(authorization|proxy-authorization|cookie|password|secret|payment[-_]?token|e-?mail)$/i;
+const CENSOR = '[redacted]';
+
+/** The value with every secret key's value censored; objects are copied where they change, never mutated. */
+export function redacted(value: unknown, depth = 0): unknown {
+  if (depth > 8 || typeof value !== 'object' || value === null || value instanceof Error) return value;
+  if (Array.isArray(value)) {
+    const items = value.map((item) => redacted(item, depth + 1));
+    return items.some((item, i) => item !== value[i]) ? items : value;
+  }
+  if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) return value;
+  let copy: Record<string, unknown> | undefined;
+  for (const [key, inner] of Object.entries(value)) {
+    const next = SECRET_KEY.test(key) ? CENSOR : redacted(inner, depth + 1);
+    if (next === inner) continue;
+    copy ??= { ...(value as Record<string, unknown>) };
+    copy[key] = next;
+  }
+  return copy ?? value;
 }
 
 /** A destination that keeps every line, parsed: for tests that read what was logged. */

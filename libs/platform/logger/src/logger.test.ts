@@ -21,6 +21,22 @@ describe('createLogger', () => {
       customer: { email: '[redacted]', userId: 'u1' },
     });
   });
+
+  it('never writes a token, a payment token or a password, at any depth and in any case, and leaves the logged object alone', () => {
+    const { log, lines } = capture();
+    const secrets = ['Bearer eyJ.secret.sig', 'tok_visa_secret', 'hunter2'];
+    const request = {
+      headers: { Authorization: secrets[0], 'x-correlation-id': 'c-1' },
+      order: { items: [{ sku: 'A' }], paymentToken: secrets[1], nested: { deeper: { PAYMENT_TOKEN: secrets[1], payment_token: secrets[1] } } },
+      batch: [{ authorization: secrets[0] }, { Password: secrets[2] }],
+    };
+    log.info({ request }, 'incoming');
+    log.child({ authorization: secrets[0] }).warn({ 'Payment-Token': secrets[1] }, 'child');
+    for (const secret of secrets) expect(lines.join('\n')).not.toContain(secret);
+    expect(lines[0]).toContain('"x-correlation-id":"c-1"');
+    expect(lines[0]).toContain('"sku":"A"');
+    expect(request.headers.Authorization).toBe(secrets[0]); // the caller's object is not changed
+  });
 });
 
 describe('withCorrelation', () => {

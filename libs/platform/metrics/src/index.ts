@@ -71,34 +71,49 @@ export async function serveMetrics(registry: Registry, req: http.IncomingMessage
   return true;
 }
 
-export interface MetricsServerOptions {
+export interface AdminServerOptions {
   host: string;
   /** 0 picks a free port. */
   port: number;
   registry: Registry;
+  /** Whether the process can serve now, with what it checked; /readyz answers 503 while not. Default: ready. */
+  readiness?: () => Promise<{ ready: boolean; checks?: Record<string, string> }>;
 }
 
-export interface RunningMetricsServer {
+export interface RunningAdminServer {
   /** The bound port (useful with port 0). */
   port: number;
   close(): Promise<void>;
 }
 
-/** A small HTTP server: GET /metrics (Prometheus) and GET /healthz (the process is up). */
-export async function startMetricsServer({ host, port, registry }: MetricsServerOptions): Promise<RunningMetricsServer> {
+/**
+ * A process's admin listener, apart from the ports it serves callers on:
+ * GET /metrics (Prometheus), /healthz (the process is up) and /readyz (it can
+ * serve). Kubelet probes and Prometheus use it; it is never published.
+ */
+export async function startAdminServer({ host, port, registry, readiness }: AdminServerOptions): Promise<RunningAdminServer> {
+  const json = (res: http.ServerResponse, status: number, body: unknown) => {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  };
   const server = http.createServer((req, res) => {
-    serveMetrics(registry, req, res)
-      .then((served) => {
-        if (served) return;
-        const healthz = (req.url ?? '/').split('?')[0] === '/healthz';
-        res.writeHead(healthz ? 200 : 404, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(healthz ? { status: 'ok' } : { code: 'not_found', message: 'not found' }));
-      })
-      .catch(() => {
-        if (!res.headersSent) res.writeHead(500);
-        res.end();
-      });
+    const path = (req.url ?? '/').split('?')[0];
+    const answer = async () => {
+      if (await serveMetrics(registry, req, res)) return;
+      if (path === '/healthz') return json(res, 200, { status: 'ok' });
+      if (path === '/readyz') {
+        const { ready, checks } = readiness ? await readiness() : { ready: true, checks: undefined };
+        return json(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks });
+      }
+      json(res, 404, { code: 'not_found', message: 'not found' });
+    };
+    answer().catch(() => {
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
   });
+  server.headersTimeout = 5000;
+  server.requestTimeout = 10_000;
   server.listen(port, host);
   await once(server, 'listening');
   return {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { counter, createMetricsRegistry, gauge, histogram, startMetricsServer, type RunningMetricsServer } from './index.js';
+import { counter, createMetricsRegistry, gauge, histogram, startAdminServer, type RunningAdminServer } from './index.js';
 
-let server: RunningMetricsServer | undefined;
+let server: RunningAdminServer | undefined;
 afterEach(async () => {
   await server?.close();
   server = undefined;
@@ -31,11 +31,12 @@ describe('metrics registry', () => {
   });
 });
 
-describe('startMetricsServer', () => {
-  it('serves /metrics in the Prometheus text format and /healthz, and 404 elsewhere', async () => {
+describe('startAdminServer', () => {
+  it('serves /metrics in the Prometheus text format, /healthz and /readyz, and 404 elsewhere', async () => {
     const registry = createMetricsRegistry();
     counter(registry, { name: 'served_total', help: 'Served.' }).inc();
-    server = await startMetricsServer({ host: '127.0.0.1', port: 0, registry });
+    let ready = false;
+    server = await startAdminServer({ host: '127.0.0.1', port: 0, registry, readiness: async () => ({ ready, checks: { db: ready ? 'up' : 'down' } }) });
     const base = `http://127.0.0.1:${server.port}`;
 
     const metrics = await fetch(`${base}/metrics`);
@@ -49,6 +50,11 @@ describe('startMetricsServer', () => {
     const health = await fetch(`${base}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ status: 'ok' });
+    const notReady = await fetch(`${base}/readyz`);
+    expect(notReady.status).toBe(503);
+    expect(await notReady.json()).toEqual({ status: 'not ready', checks: { db: 'down' } });
+    ready = true;
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
     expect((await fetch(`${base}/nope`)).status).toBe(404);
     expect((await fetch(`${base}/metrics`, { method: 'POST' })).status).toBe(405);
   });
