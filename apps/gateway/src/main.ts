@@ -1,10 +1,11 @@
 import { once } from 'node:events';
-import { createServiceClient, descriptorRegistry, startGrpcServer } from '@order-system/grpc';
+import { TokenVerifier } from '@order-system/auth';
+import { createServiceClient, descriptorRegistry, healthChecker, startGrpcServer } from '@order-system/grpc';
 import { Lifecycle, runMain } from '@order-system/lifecycle';
 import { createLogger } from '@order-system/logger';
-import { createMetricsRegistry } from '@order-system/metrics';
-import { startTracing } from '@order-system/tracing';
+import { createMetricsRegistry, startAdminServer } from '@order-system/metrics';
 import { descriptorSetBase64, inventory, orderstore } from '@order-system/proto';
+import { startTracing } from '@order-system/tracing';
 import { withStreamedReservations } from './adapters/streamed-reservations.js';
 import { loadConfig } from './config.js';
 import { buildService } from './service.js';
@@ -16,6 +17,18 @@ runMain('gateway', async () => {
   life.exitOnSignals();
   if (config.otelEnabled) life.defer('tracing', (await startTracing({ service: 'gateway' })).shutdown);
   const metrics = createMetricsRegistry();
+
+  // Ready while what the gateway calls answers its health checks (each asked at most once a second).
+  const dependencies = { inventory: healthChecker(config.inventoryAddr), 'order-store': healthChecker(config.orderStoreAddr) };
+  const readiness = async () => {
+    const checks = Object.fromEntries(await Promise.all(Object.entries(dependencies).map(async ([name, d]) => [name, await d.check()])));
+    return { ready: Object.values(checks).every((s) => s === 'SERVING'), checks };
+  };
+  const admin = await startAdminServer({ host: config.bindHost, port: config.adminPort, registry: metrics, readiness });
+  life.defer('admin server', async () => {
+    await admin.close();
+    for (const d of Object.values(dependencies)) d.close();
+  });
 
   const clientOpts = { defaultTimeoutMs: config.rpcTimeoutMs, metrics };
   const deps = {
@@ -30,7 +43,14 @@ runMain('gateway', async () => {
     deps.orderStore.close();
   });
 
-  const { grpcServices, httpServer } = buildService(config, { deps, registry: descriptorRegistry(descriptorSetBase64), log, metrics });
+  const verifier = new TokenVerifier({
+    jwksUrl: config.authJwksUrl || undefined,
+    jwksFile: config.authJwksFile || undefined,
+    issuer: config.authIssuer,
+    audience: config.authAudience,
+    clockToleranceSec: config.authClockSkewSec,
+  });
+  const { grpcServices, authenticate, httpServer } = buildService(config, { deps, registry: descriptorRegistry(descriptorSetBase64), verifier, log, metrics });
   const grpcServer = await startGrpcServer({
     host: config.bindHost,
     port: config.grpcPort,
@@ -39,6 +59,8 @@ runMain('gateway', async () => {
     log,
     maxMessageBytes: config.maxBodyBytes,
     metrics,
+    authenticate,
+    reflection: config.reflection,
   });
   life.defer('grpc server', () => grpcServer.close(config.shutdownTimeoutMs / 2));
 
@@ -50,5 +72,5 @@ runMain('gateway', async () => {
     await once(httpServer, 'close');
   });
 
-  log.info({ grpcPort: grpcServer.port, httpPort: config.httpPort }, 'gateway listening');
+  log.info({ grpcPort: grpcServer.port, httpPort: config.httpPort, adminPort: admin.port }, 'gateway listening');
 });

@@ -1,6 +1,8 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
+import { TokenVerifier } from '@order-system/auth';
 import { descriptorRegistry } from '@order-system/grpc';
+import { testAuth } from '@order-system/testing';
 import { createLogger, memoryDestination } from '@order-system/logger';
 import { descriptorSetBase64, orders } from '@order-system/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,11 +29,15 @@ const deps = {
 
 let base: string;
 let close: () => void;
+let authorization: string;
 
 beforeAll(async () => {
-  const config = loadConfig({ MAX_ORDERS_IN_FLIGHT: '2' });
+  const auth = await testAuth();
+  authorization = await auth.bearer('user_1');
+  const config = loadConfig({ MAX_ORDERS_IN_FLIGHT: '2', AUTH_JWKS_FILE: auth.jwksFile });
+  const verifier = new TokenVerifier({ jwksFile: auth.jwksFile, issuer: config.authIssuer, audience: config.authAudience });
   const log = createLogger({ service: 'gateway', level: 'silent', destination: memoryDestination() });
-  const { httpServer } = buildService(config, { deps, registry: descriptorRegistry(descriptorSetBase64), log });
+  const { httpServer } = buildService(config, { deps, registry: descriptorRegistry(descriptorSetBase64), verifier, log });
   httpServer.listen(0, '127.0.0.1');
   await once(httpServer, 'listening');
   base = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`;
@@ -43,13 +49,13 @@ const customer = { userId: 'user_1', email: 'user_1@example.com' };
 const viaConnect = (orderId: string) =>
   fetch(`${base}/orders.v1.OrderService/CreateOrder`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization },
     body: JSON.stringify({ orderId, customer, items: [{ sku: 'SKU-1', quantity: 1 }] }),
   });
 const viaRest = (orderId: string) =>
   fetch(`${base}/orders`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization },
     body: JSON.stringify({ order_id: orderId, customer: { user_id: customer.userId, email: customer.email }, items: [{ sku: 'SKU-1', quantity: 1 }] }),
   });
 

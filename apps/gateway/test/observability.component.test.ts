@@ -1,6 +1,8 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
+import { TokenVerifier } from '@order-system/auth';
 import { descriptorRegistry } from '@order-system/grpc';
+import { testAuth } from '@order-system/testing';
 import { createLogger, currentCorrelationId, memoryDestination } from '@order-system/logger';
 import { createMetricsRegistry } from '@order-system/metrics';
 import { descriptorSetBase64, orders } from '@order-system/proto';
@@ -19,7 +21,7 @@ const deps = {
     async getOrder(req: { orderId: string }, opts: { correlationId?: string }) {
       seen.push({ orderId: req.orderId, sent: opts.correlationId, context: currentCorrelationId() });
       if (req.orderId === 'ORD-BOOM') throw new Error('a bug');
-      return { order: orders.v1.Order.fromPartial({ orderId: req.orderId, status: orders.v1.OrderStatus.ORDER_STATUS_CONFIRMED }) };
+      return { order: orders.v1.Order.fromPartial({ orderId: req.orderId, customer: { userId: 'user_1' }, status: orders.v1.OrderStatus.ORDER_STATUS_CONFIRMED }) };
     },
   },
   inventory: {},
@@ -30,9 +32,14 @@ const log = createLogger({ service: 'gateway', level: 'info', destination: logge
 const metrics = createMetricsRegistry();
 let base: string;
 let close: () => void;
+let authorization: string;
 
 beforeAll(async () => {
-  const { httpServer } = buildService(loadConfig({}), { deps, registry: descriptorRegistry(descriptorSetBase64), log, metrics });
+  const auth = await testAuth();
+  authorization = await auth.bearer('user_1');
+  const config = loadConfig({ AUTH_JWKS_FILE: auth.jwksFile });
+  const verifier = new TokenVerifier({ jwksFile: auth.jwksFile, issuer: config.authIssuer, audience: config.authAudience });
+  const { httpServer } = buildService(config, { deps, registry: descriptorRegistry(descriptorSetBase64), verifier, log, metrics });
   httpServer.listen(0, '127.0.0.1');
   await once(httpServer, 'listening');
   base = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`;
@@ -43,13 +50,13 @@ afterAll(() => close?.());
 const connect = (orderId: string, correlationId: string) =>
   fetch(`${base}/orders.v1.OrderService/GetOrder`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-correlation-id': correlationId },
+    headers: { 'content-type': 'application/json', 'x-correlation-id': correlationId, authorization },
     body: JSON.stringify({ orderId }),
   });
 
 describe('gateway observability', () => {
   it('carries the x-correlation-id of a REST or Connect request to inventory and order-store, and into its context', async () => {
-    const rest = await fetch(`${base}/orders/ORD-1`, { headers: { 'x-correlation-id': 'corr-rest' } });
+    const rest = await fetch(`${base}/orders/ORD-1`, { headers: { 'x-correlation-id': 'corr-rest', authorization } });
     expect(rest.status).toBe(200);
     expect(rest.headers.get('x-correlation-id')).toBe('corr-rest');
     expect((await connect('ORD-2', 'corr-connect')).status).toBe(200);
@@ -64,10 +71,9 @@ describe('gateway observability', () => {
     expect(logged.entries().find((l) => l.msg === 'rpc failed')).toMatchObject({ correlation_id: 'corr-boom', rpc: 'orders.v1.OrderService/GetOrder' });
   });
 
-  it('serves /metrics: every Connect call by service, method, code and transport, and the process metrics', async () => {
-    const res = await fetch(`${base}/metrics`);
-    expect(res.status).toBe(200);
-    const text = await res.text();
+  it('times every Connect call by service, method, code and transport, and keeps /metrics off the public listener', async () => {
+    expect((await fetch(`${base}/metrics`)).status).toBe(404);
+    const text = await metrics.metrics();
     const series = (code: string) =>
       `rpc_server_duration_seconds_count{service="orders.v1.OrderService",method="GetOrder",code="${code}",transport="connect"}`;
     expect(text).toContain(`${series('OK')} 1\n`);

@@ -162,3 +162,13 @@ export async function testAuth() {
 }
 
 export type TestAuth = Awaited<ReturnType<typeof testAuth>>;
+
+/** What fn throws; fails the test if it returns. */
+export function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected a throw');
+}

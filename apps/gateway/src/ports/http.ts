@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { Registry } from '@bufbuild/protobuf';
+import { cors as connectCors } from '@connectrpc/connect';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
-import { checkHealth, connectRoutes, CORRELATION_HEADER, type ServiceBinding } from '@order-system/grpc';
+import type { Caller } from '@order-system/auth';
+import { connectAuthInterceptor, connectRoutes, CORRELATION_HEADER, CORRELATION_ID, type Authenticate, type ServiceBinding } from '@order-system/grpc';
 import { withCorrelation, type Logger } from '@order-system/logger';
-import { serveMetrics, type MetricsRegistry } from '@order-system/metrics';
+import type { MetricsRegistry } from '@order-system/metrics';
+import cors from 'cors';
 import type { Admission } from '../app/admission.js';
 import type { Deps } from '../app/deps.js';
 import { restRoutes } from './rest.js';
@@ -14,58 +17,85 @@ export interface HttpOptions {
   services: ServiceBinding[];
   deps: Deps;
   log: Logger;
-  /** Served at GET /metrics; Connect calls are timed in it. */
+  /** Connect calls are timed in it. */
   metrics: MetricsRegistry;
-  maxBodyBytes: number;
-  rpcTimeoutMs: number;
+  /** The edge's check of every call: token, then rate limit. */
+  authenticate: Authenticate;
+  authenticateHeader(authorization: string | undefined): Promise<Caller>;
   /** The limit on CreateOrders in flight, shared with the gRPC listener. */
   admission: Admission;
-  /** gRPC addresses whose health makes the gateway ready. */
-  dependencies: Record<string, string>;
+  maxBodyBytes: number;
+  rpcTimeoutMs: number;
+  limits: HttpLimits;
+  /** Origins browsers may call from; "*" in one matches any port. */
+  corsOrigins: string[];
+}
+
+export interface HttpLimits {
+  maxConnections: number;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  maxHeaderBytes: number;
 }
 
 /**
- * The HTTP/1.1 listener: Connect (JSON and binary) and gRPC-Web for the public
- * services, the original REST routes, /healthz (alive), /readyz (dependencies
- * reachable) and /metrics (Prometheus). Each request is handled in the
- * correlation context of its x-correlation-id (one is made up if missing).
+ * The public HTTP/1.1 listener: Connect (JSON and binary) and gRPC-Web for
+ * the public services, and the original REST routes. Every call needs a
+ * bearer token (the Connect interceptor, the REST routes: the same check).
+ * Each request is handled in the correlation context of its x-correlation-id
+ * if that is acceptable, else of one made up. Slow and oversized clients are
+ * cut off by the listener's own limits.
  */
 export function createHttpServer(opts: HttpOptions): http.Server {
   const connect = connectNodeAdapter({
     routes: connectRoutes(opts.registry, opts.services, opts.log, opts.metrics),
     readMaxBytes: opts.maxBodyBytes,
+    interceptors: [connectAuthInterceptor(opts.authenticate)],
   });
   const rest = restRoutes(opts.deps, opts.registry, opts);
-
-  return http.createServer((req, res) => {
-    const correlationId = req.headers[CORRELATION_HEADER]?.toString() || randomUUID();
-    res.setHeader(CORRELATION_HEADER, correlationId);
-    return withCorrelation(correlationId, () => handle(req, res, correlationId));
+  const allowCors = cors({
+    origin: (origin, allow) => allow(null, origin !== undefined && opts.corsOrigins.some((pattern) => originMatches(pattern, origin))),
+    methods: [...connectCors.allowedMethods, 'OPTIONS'],
+    allowedHeaders: [...connectCors.allowedHeaders, 'Authorization', 'X-Correlation-Id'],
+    exposedHeaders: [...connectCors.exposedHeaders, 'Retry-After', 'WWW-Authenticate', 'X-Correlation-Id'],
+    maxAge: 7200,
+    credentials: false,
   });
+
+  const server = http.createServer({
+    maxHeaderSize: opts.limits.maxHeaderBytes,
+    // How often Node looks for requests past their headers or request timeout.
+    connectionsCheckingInterval: Math.min(1000, opts.limits.headersTimeoutMs),
+  }, (req, res) => {
+    const given = req.headers[CORRELATION_HEADER];
+    const correlationId = typeof given === 'string' && CORRELATION_ID.test(given) ? given : randomUUID();
+    res.setHeader(CORRELATION_HEADER, correlationId);
+    allowCors(req, res, () => withCorrelation(correlationId, () => handle(req, res, correlationId)));
+  });
+  server.headersTimeout = opts.limits.headersTimeoutMs;
+  server.requestTimeout = opts.limits.requestTimeoutMs;
+  server.keepAliveTimeout = opts.limits.keepAliveTimeoutMs;
+  server.maxConnections = opts.limits.maxConnections;
+  return server;
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse, correlationId: string) {
     const url = new URL(req.url ?? '/', 'http://gateway');
     try {
-      if (url.pathname === '/healthz') return json(res, 200, { status: 'ok' });
-      if (await serveMetrics(opts.metrics, req, res)) return;
-      if (url.pathname === '/readyz') {
-        const checks = Object.fromEntries(
-          await Promise.all(Object.entries(opts.dependencies).map(async ([name, addr]) => [name, await checkHealth(addr)])),
-        );
-        const ready = Object.values(checks).every((s) => s === 'SERVING');
-        return json(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks });
-      }
       if (await rest(req, res, url, correlationId)) return;
       connect(req, res);
     } catch (err) {
       opts.log.error({ err, path: url.pathname }, 'http request failed');
-      if (!res.headersSent) json(res, 500, { code: 'internal', message: 'internal error' });
-      else res.destroy();
+      if (res.headersSent) return void res.destroy();
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ code: 'internal', message: 'internal error' }));
     }
   }
 }
 
-function json(res: http.ServerResponse, status: number, body: unknown) {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
+/** "http://localhost:*" matches http://localhost on any port; other patterns match exactly. */
+export function originMatches(pattern: string, origin: string): boolean {
+  if (!pattern.endsWith(':*')) return pattern === origin;
+  const base = pattern.slice(0, -2);
+  return origin === base || (origin.startsWith(`${base}:`) && /^\d{1,5}$/.test(origin.slice(base.length + 1)));
 }

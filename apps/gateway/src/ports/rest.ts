@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fromBinary, toJson, type Registry } from '@bufbuild/protobuf';
-import { AppError, invalid, type ErrorKind } from '@order-system/errors';
+import type { Caller } from '@order-system/auth';
+import { AppError, invalid, RateLimited, type ErrorKind } from '@order-system/errors';
 import { fromDecimal, type Money } from '@order-system/money';
 import { orders } from '@order-system/proto';
 import type { Admission } from '../app/admission.js';
@@ -14,7 +15,9 @@ const httpStatus: Record<ErrorKind, number> = {
   not_found: 404,
   already_exists: 409,
   failed_precondition: 409,
-  resource_exhausted: 413,
+  resource_exhausted: 413, // a body over the limit; a rate limit's refusal is 429
+  unauthenticated: 401,
+  permission_denied: 403,
   unavailable: 503,
   internal: 500,
 };
@@ -24,43 +27,64 @@ const httpStatus: Record<ErrorKind, number> = {
  * GET /orders/{order_id}. Orders are answered as the proto3 JSON of
  * orders.v1.Order with proto field names; errors as {code, message}.
  */
-export function restRoutes(deps: Deps, registry: Registry, opts: { maxBodyBytes: number; rpcTimeoutMs: number; admission: Admission }) {
+export function restRoutes(
+  deps: Deps,
+  registry: Registry,
+  opts: { maxBodyBytes: number; rpcTimeoutMs: number; admission: Admission; authenticateHeader(authorization: string | undefined): Promise<Caller> },
+) {
   const orderSchema = registry.getMessage('orders.v1.Order');
   if (!orderSchema) throw new Error('orders.v1.Order is not in the descriptor set');
   const orderJson = (order: orders.v1.Order) =>
     toJson(orderSchema, fromBinary(orderSchema, orders.v1.Order.encode(order).finish()), { useProtoFieldName: true });
 
   return async (req: IncomingMessage, res: ServerResponse, url: URL, correlationId: string): Promise<boolean> => {
-    const call = { correlationId, timeoutMs: opts.rpcTimeoutMs };
     const one = /^\/orders\/([^/]+)$/.exec(url.pathname);
+    if (url.pathname !== '/orders' && !one) return false;
+    const call = { correlationId, timeoutMs: opts.rpcTimeoutMs };
     try {
+      const caller = await opts.authenticateHeader(req.headers.authorization);
       if (url.pathname === '/orders' && req.method === 'POST') {
         const body = await readJson(req, opts.maxBodyBytes);
         const request = createOrderFromRest(body);
-        const { order, created } = await opts.admission.run(() => placeOrder(deps, request, call));
+        const { order, created } = await opts.admission.run(() => placeOrder(deps, caller, request, call));
         send(res, created ? 202 : 200, orderJson(order));
       } else if (url.pathname === '/orders' && req.method === 'GET') {
-        const page = await listOrders(deps, listRequestFromQuery(url.searchParams), call);
+        const page = await listOrders(deps, caller, listRequestFromQuery(url.searchParams), call);
         send(res, 200, { orders: page.orders.map(orderJson), next_page_token: page.nextPageToken });
       } else if (one && req.method === 'GET') {
-        send(res, 200, orderJson(await getOrder(deps, decodeURIComponent(one[1]!), call)));
-      } else if (url.pathname === '/orders' || one) {
-        send(res, 405, { code: 'method_not_allowed', message: `${req.method} is not allowed on ${url.pathname}` });
+        send(res, 200, orderJson(await getOrder(deps, caller, pathSegment(one[1]!), call)));
       } else {
-        return false;
+        send(res, 405, { code: 'method_not_allowed', message: `${req.method} is not allowed on ${url.pathname}` });
       }
     } catch (err) {
-      const e = err instanceof AppError ? err : new AppError('internal', 'internal error');
-      send(res, httpStatus[e.kind], { code: codeNames[e.kind], message: e.message });
+      sendError(res, err);
     }
     return true;
   };
 }
 
-function send(res: ServerResponse, status: number, body: unknown) {
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
+}
+
+/** An error as REST answers it: 401 says how to authenticate, 429 when to come back. */
+function sendError(res: ServerResponse, err: unknown) {
+  const e = err instanceof AppError ? err : new AppError('internal', 'internal error');
+  const headers: Record<string, string> = {};
+  if (e.kind === 'unauthenticated') headers['www-authenticate'] = 'Bearer';
+  if (e instanceof RateLimited) headers['retry-after'] = String(e.retryAfterSec);
+  send(res, e instanceof RateLimited ? 429 : httpStatus[e.kind], { code: codeNames[e.kind], message: e.message }, headers);
+}
+
+/** A path segment, percent-decoded; malformed encoding is the caller's error. */
+function pathSegment(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw invalid('the path is not validly percent-encoded');
+  }
 }
 
 /** Error codes as gRPC and Connect name them. */
@@ -70,6 +94,8 @@ const codeNames: Record<ErrorKind, string> = {
   already_exists: 'already_exists',
   failed_precondition: 'failed_precondition',
   resource_exhausted: 'resource_exhausted',
+  unauthenticated: 'unauthenticated',
+  permission_denied: 'permission_denied',
   unavailable: 'unavailable',
   internal: 'internal',
 };

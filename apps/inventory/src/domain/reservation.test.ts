@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { isAppError } from '@order-system/errors';
 import { equals, sum, times } from '@order-system/money';
+import { thrown } from '@order-system/testing';
 import { describe, expect, it } from 'vitest';
 import { fingerprint, newReservation, priceLines, replay, type PlaceOrder, type Product } from './reservation.js';
 
@@ -18,15 +19,6 @@ const cmd = (items: PlaceOrder['items'], overrides: Partial<PlaceOrder> = {}): P
   correlationId: 'c-1',
   ...overrides,
 });
-
-const thrown = (fn: () => unknown) => {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a throw');
-};
 
 describe('priceLines', () => {
   it('prices each line from the catalog, by id or by sku', () => {

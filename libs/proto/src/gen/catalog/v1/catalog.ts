@@ -50,6 +50,20 @@ export interface GetProductResponse {
   product: Product | undefined;
 }
 
+export interface UpsertProductRequest {
+  /** A UUID; empty for a new product. */
+  productId: string;
+  /** 1-64 characters of [A-Za-z0-9._-], unique. */
+  sku: string;
+  name: string;
+  price: Money | undefined;
+  stock: number;
+}
+
+export interface UpsertProductResponse {
+  product: Product | undefined;
+}
+
 function createBaseProduct(): Product {
   return { productId: "", sku: "", name: "", price: undefined, available: 0 };
 }
@@ -511,7 +525,216 @@ export const GetProductResponse: MessageFns<GetProductResponse> = {
   },
 };
 
-/** The public, read-only view of the product catalog. */
+function createBaseUpsertProductRequest(): UpsertProductRequest {
+  return { productId: "", sku: "", name: "", price: undefined, stock: 0 };
+}
+
+export const UpsertProductRequest: MessageFns<UpsertProductRequest> = {
+  encode(message: UpsertProductRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.productId !== "") {
+      writer.uint32(10).string(message.productId);
+    }
+    if (message.sku !== "") {
+      writer.uint32(18).string(message.sku);
+    }
+    if (message.name !== "") {
+      writer.uint32(26).string(message.name);
+    }
+    if (message.price !== undefined) {
+      Money.encode(message.price, writer.uint32(34).fork()).join();
+    }
+    if (message.stock !== 0) {
+      writer.uint32(40).int64(message.stock);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpsertProductRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpsertProductRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.productId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.sku = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.price = Money.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.stock = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpsertProductRequest {
+    return {
+      productId: isSet(object.productId)
+        ? globalThis.String(object.productId)
+        : isSet(object.product_id)
+        ? globalThis.String(object.product_id)
+        : "",
+      sku: isSet(object.sku) ? globalThis.String(object.sku) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      price: isSet(object.price) ? Money.fromJSON(object.price) : undefined,
+      stock: isSet(object.stock) ? globalThis.Number(object.stock) : 0,
+    };
+  },
+
+  toJSON(message: UpsertProductRequest): unknown {
+    const obj: any = {};
+    if (message.productId !== "") {
+      obj.productId = message.productId;
+    }
+    if (message.sku !== "") {
+      obj.sku = message.sku;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.price !== undefined) {
+      obj.price = Money.toJSON(message.price);
+    }
+    if (message.stock !== 0) {
+      obj.stock = Math.round(message.stock);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<UpsertProductRequest>): UpsertProductRequest {
+    return UpsertProductRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UpsertProductRequest>): UpsertProductRequest {
+    const message = createBaseUpsertProductRequest();
+    message.productId = object.productId ?? "";
+    message.sku = object.sku ?? "";
+    message.name = object.name ?? "";
+    message.price = (object.price !== undefined && object.price !== null) ? Money.fromPartial(object.price) : undefined;
+    message.stock = object.stock ?? 0;
+    return message;
+  },
+};
+
+function createBaseUpsertProductResponse(): UpsertProductResponse {
+  return { product: undefined };
+}
+
+export const UpsertProductResponse: MessageFns<UpsertProductResponse> = {
+  encode(message: UpsertProductResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.product !== undefined) {
+      Product.encode(message.product, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpsertProductResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpsertProductResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.product = Product.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpsertProductResponse {
+    return { product: isSet(object.product) ? Product.fromJSON(object.product) : undefined };
+  },
+
+  toJSON(message: UpsertProductResponse): unknown {
+    const obj: any = {};
+    if (message.product !== undefined) {
+      obj.product = Product.toJSON(message.product);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<UpsertProductResponse>): UpsertProductResponse {
+    return UpsertProductResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UpsertProductResponse>): UpsertProductResponse {
+    const message = createBaseUpsertProductResponse();
+    message.product = (object.product !== undefined && object.product !== null)
+      ? Product.fromPartial(object.product)
+      : undefined;
+    return message;
+  },
+};
+
+/**
+ * The product catalog: anyone signed in reads it; a token with the
+ * catalog:admin scope manages it.
+ */
 export type CatalogServiceService = typeof CatalogServiceService;
 export const CatalogServiceService = {
   listProducts: {
@@ -533,11 +756,32 @@ export const CatalogServiceService = {
     responseSerialize: (value: GetProductResponse): Buffer => Buffer.from(GetProductResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetProductResponse => GetProductResponse.decode(value),
   },
+  /**
+   * Creates or replaces a product (catalog:admin only). An empty product_id
+   * creates a new product with a generated one. stock sets the units on sale
+   * now.
+   */
+  upsertProduct: {
+    path: "/catalog.v1.CatalogService/UpsertProduct" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpsertProductRequest): Buffer => Buffer.from(UpsertProductRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpsertProductRequest => UpsertProductRequest.decode(value),
+    responseSerialize: (value: UpsertProductResponse): Buffer =>
+      Buffer.from(UpsertProductResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): UpsertProductResponse => UpsertProductResponse.decode(value),
+  },
 } as const;
 
 export interface CatalogServiceServer extends UntypedServiceImplementation {
   listProducts: handleUnaryCall<ListProductsRequest, ListProductsResponse>;
   getProduct: handleUnaryCall<GetProductRequest, GetProductResponse>;
+  /**
+   * Creates or replaces a product (catalog:admin only). An empty product_id
+   * creates a new product with a generated one. stock sets the units on sale
+   * now.
+   */
+  upsertProduct: handleUnaryCall<UpsertProductRequest, UpsertProductResponse>;
 }
 
 export interface CatalogServiceClient extends Client {
@@ -570,6 +814,26 @@ export interface CatalogServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetProductResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Creates or replaces a product (catalog:admin only). An empty product_id
+   * creates a new product with a generated one. stock sets the units on sale
+   * now.
+   */
+  upsertProduct(
+    request: UpsertProductRequest,
+    callback: (error: ServiceError | null, response: UpsertProductResponse) => void,
+  ): ClientUnaryCall;
+  upsertProduct(
+    request: UpsertProductRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UpsertProductResponse) => void,
+  ): ClientUnaryCall;
+  upsertProduct(
+    request: UpsertProductRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UpsertProductResponse) => void,
   ): ClientUnaryCall;
 }
 
