@@ -5,7 +5,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...common,
     ...kafka,
     grpcPort: port('GRPC_PORT', 50052),
-    httpPort: port('HTTP_PORT', 8082),
+    /** /metrics, /healthz, /readyz. */
+    adminPort: port('ADMIN_PORT', 8082),
     ...postgres,
     postgresPoolSize: int('POSTGRES_POOL_SIZE', 20, 1, 500),
     reservationTtlMs: int('RESERVATION_TTL_MS', 300_000, 1000),

@@ -1,7 +1,7 @@
 import { KafkaClient } from '@order-system/kafka';
 import { Lifecycle, runMain, startupStep } from '@order-system/lifecycle';
 import { createLogger } from '@order-system/logger';
-import { createMetricsRegistry, startMetricsServer } from '@order-system/metrics';
+import { createMetricsRegistry, startAdminServer } from '@order-system/metrics';
 import { descriptorSetBase64 } from '@order-system/proto';
 import { startTracing } from '@order-system/tracing';
 import { startGrpcServer } from '@order-system/grpc';
@@ -16,8 +16,9 @@ runMain('inventory', async () => {
   life.exitOnSignals();
   if (config.otelEnabled) life.defer('tracing', (await startTracing({ service: 'inventory' })).shutdown);
   const metrics = createMetricsRegistry();
-  const metricsServer = await startMetricsServer({ host: config.bindHost, port: config.httpPort, registry: metrics });
-  life.defer('metrics server', () => metricsServer.close());
+  let ready = false;
+  const admin = await startAdminServer({ host: config.bindHost, port: config.adminPort, registry: metrics, readiness: async () => ({ ready }) });
+  life.defer('admin server', () => admin.close());
 
   const pool = createPool(
     {
@@ -49,6 +50,8 @@ runMain('inventory', async () => {
   life.defer('grpc server', () => server.close(config.shutdownTimeoutMs / 2));
   await service.start();
   life.defer('consumers', () => service.stop());
+  ready = true;
+  life.defer('readiness', () => void (ready = false));
 
-  log.info({ grpcPort: server.port, httpPort: metricsServer.port }, 'inventory listening');
+  log.info({ grpcPort: server.port, adminPort: admin.port }, 'inventory listening');
 });

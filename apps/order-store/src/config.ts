@@ -5,7 +5,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...common,
     ...kafka,
     grpcPort: port('GRPC_PORT', 50054),
-    httpPort: port('HTTP_PORT', 8084),
+    /** /metrics, /healthz, /readyz. */
+    adminPort: port('ADMIN_PORT', 8084),
     ...mongodb,
     kafkaGroupId: str('KAFKA_GROUP_ID', 'order-store'),
     watchPollMs: int('WATCH_POLL_MS', 500, 50, 60_000),

@@ -5,7 +5,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...common,
     ...kafka,
     grpcPort: port('GRPC_PORT', 50053),
-    httpPort: port('HTTP_PORT', 8083),
+    /** /metrics, /healthz, /readyz. */
+    adminPort: port('ADMIN_PORT', 8083),
     paymentFailureRate: num('PAYMENT_FAILURE_RATE', 0.2, 0, 1),
     kafkaGroupId: str('KAFKA_GROUP_ID', 'payment'),
   });

@@ -2,7 +2,7 @@ import { startGrpcServer } from '@order-system/grpc';
 import { KafkaClient } from '@order-system/kafka';
 import { Lifecycle, runMain, startupStep } from '@order-system/lifecycle';
 import { createLogger } from '@order-system/logger';
-import { createMetricsRegistry, startMetricsServer } from '@order-system/metrics';
+import { createMetricsRegistry, startAdminServer } from '@order-system/metrics';
 import { descriptorSetBase64 } from '@order-system/proto';
 import { startTracing } from '@order-system/tracing';
 import { loadConfig } from './config.js';
@@ -15,8 +15,9 @@ runMain('payment', async () => {
   life.exitOnSignals();
   if (config.otelEnabled) life.defer('tracing', (await startTracing({ service: 'payment' })).shutdown);
   const metrics = createMetricsRegistry();
-  const metricsServer = await startMetricsServer({ host: config.bindHost, port: config.httpPort, registry: metrics });
-  life.defer('metrics server', () => metricsServer.close());
+  let ready = false;
+  const admin = await startAdminServer({ host: config.bindHost, port: config.adminPort, registry: metrics, readiness: async () => ({ ready }) });
+  life.defer('admin server', () => admin.close());
 
   const kafka = new KafkaClient({ brokers: config.kafkaBrokers, clientId: 'payment', log });
   const producer = await startupStep('kafka', () => kafka.producer(), log);
@@ -34,6 +35,8 @@ runMain('payment', async () => {
   life.defer('grpc server', () => server.close(config.shutdownTimeoutMs / 2));
   await service.start();
   life.defer('consumer', () => service.stop());
+  ready = true;
+  life.defer('readiness', () => void (ready = false));
 
-  log.info({ grpcPort: server.port, httpPort: metricsServer.port, failureRate: config.paymentFailureRate }, 'payment listening');
+  log.info({ grpcPort: server.port, adminPort: admin.port, failureRate: config.paymentFailureRate }, 'payment listening');
 });

@@ -44,7 +44,7 @@ describe('crashes under load', () => {
   it('lose nothing and double nothing', async () => {
     const products = await Promise.all(
       [['CRASH-BIG', 100_000], ['CRASH-SMALL', 40]].map(async ([sku, stock]) =>
-        (await sys.admin.upsertProduct({ productId: '', sku: `${sku}-${randomUUID().slice(0, 6)}`, name: String(sku), price: { currencyCode: 'USD', units: 7, nanos: 0 }, stock: Number(stock) })).product!,
+        (await sys.catalogAdmin.upsertProduct({ productId: '', sku: `${sku}-${randomUUID().slice(0, 6)}`, name: String(sku), price: { currencyCode: 'USD', units: 7, nanos: 0 }, stock: Number(stock) })).product!,
       ),
     );
     const accepted = new Set<string>();

@@ -16,12 +16,15 @@ import { startSystem, type System } from './system.js';
 let sys: System;
 let raw: grpc.Client;
 let productId = '';
+/** The hostile requests come from a signed-in customer 'u', so that what they carry is what gets judged. */
+let authorization = '';
 const tried = { grpc: 0, connect: 0, rest: 0, topics: 0 };
 
 beforeAll(async () => {
   sys = await startSystem({ env: { PAYMENT_FAILURE_RATE: '0' } });
+  authorization = await sys.auth.bearer('u');
   raw = new grpc.Client(sys.gatewayAddr, grpc.credentials.createInsecure());
-  productId = (await sys.admin.upsertProduct({ productId: '', sku: `HOSTILE-${randomUUID().slice(0, 6)}`, name: 'x', price: { currencyCode: 'USD', units: 1, nanos: 0 }, stock: 1000 })).product!.productId;
+  productId = (await sys.catalogAdmin.upsertProduct({ productId: '', sku: `HOSTILE-${randomUUID().slice(0, 6)}`, name: 'x', price: { currencyCode: 'USD', units: 1, nanos: 0 }, stock: 1000 })).product!.productId;
 }, 120_000);
 afterAll(async () => {
   raw?.close();
@@ -33,8 +36,10 @@ const CLIENT_ERRORS = [grpc.status.INVALID_ARGUMENT, grpc.status.RESOURCE_EXHAUS
 /** Sends raw bytes as a CreateOrder request; resolves with the status code. */
 function sendRaw(bytes: Buffer, method = 'CreateOrder'): Promise<{ code: grpc.status; details: string }> {
   tried.grpc++;
+  const metadata = new grpc.Metadata();
+  metadata.set('authorization', authorization);
   return new Promise((resolve) => {
-    raw.makeUnaryRequest(`/orders.v1.OrderService/${method}`, (b: Buffer) => b, (b: Buffer) => b, bytes, { deadline: Date.now() + 10_000 }, (err) =>
+    raw.makeUnaryRequest(`/orders.v1.OrderService/${method}`, (b: Buffer) => b, (b: Buffer) => b, bytes, metadata, { deadline: Date.now() + 10_000 }, (err) =>
       resolve(err ? { code: err.code, details: err.details } : { code: grpc.status.OK, details: '' }),
     );
   });
@@ -101,8 +106,8 @@ describe('hostile requests over gRPC', () => {
   });
 });
 
-async function post(path: string, body: string | Buffer, contentType = 'application/json') {
-  const res = await fetch(`${sys.http}${path}`, { method: 'POST', headers: { 'content-type': contentType }, body });
+async function post(path: string, body: string | Buffer, contentType = 'application/json', as = authorization) {
+  const res = await fetch(`${sys.http}${path}`, { method: 'POST', headers: { 'content-type': contentType, authorization: as }, body });
   await res.arrayBuffer();
   return res.status;
 }
@@ -157,7 +162,7 @@ describe('hostile requests over Connect JSON and REST', () => {
     tried.rest++;
     const userId = "x'; DROP TABLE reservations; --";
     const body = { ...validRest(), customer: { user_id: userId, email: 'u@example.com' } };
-    expect(await post('/orders', JSON.stringify(body))).toBe(202);
+    expect(await post('/orders', JSON.stringify(body), 'application/json', await sys.auth.bearer(userId))).toBe(202);
     const { rows } = await sys.pg.query('SELECT customer_id FROM reservations WHERE order_id = $1', [body.order_id]);
     expect(rows).toEqual([{ customer_id: userId }]);
     const tables = await sys.pg.query("SELECT count(*)::int AS n FROM information_schema.tables WHERE table_name IN ('products', 'reservations', 'outbox')");

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { ORDERS_ADMIN } from '@order-system/auth';
 import { isAppError } from '@order-system/errors';
 import { orders } from '@order-system/proto';
 import { eventually } from '@order-system/testing';
@@ -26,7 +27,7 @@ afterEach(async () => {
 
 async function product(stock: number, price = usd(25)) {
   const sku = `E2E-${randomUUID().slice(0, 8)}`;
-  const { product } = await sys.admin.upsertProduct({ productId: '', sku, name: `Product ${sku}`, price, stock });
+  const { product } = await sys.catalogAdmin.upsertProduct({ productId: '', sku, name: `Product ${sku}`, price, stock });
   return product!;
 }
 
@@ -59,19 +60,27 @@ async function settled(orderId: string, status: orders.v1.OrderStatus) {
   );
 }
 
+/** The token a call goes with: its order's customer's when it places one, an orders:admin reader's otherwise. */
+const authorizationFor = (body: unknown) => {
+  const b = body as { customer?: { userId?: string; user_id?: string } } | undefined;
+  const customer = b?.customer?.userId ?? b?.customer?.user_id;
+  return customer ? sys.auth.bearer(customer) : sys.auth.bearer('e2e-reader', [ORDERS_ADMIN]);
+};
+
 async function connect(method: string, body: unknown) {
   const res = await fetch(`${sys.http}/orders.v1.OrderService/${method}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: await authorizationFor(body) },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
 async function rest(method: string, url: string, body?: unknown) {
+  const authorization = await authorizationFor(body);
   const res = await fetch(`${sys.http}${url}`, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: body === undefined ? { authorization } : { 'content-type': 'application/json', authorization },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   return { status: res.status, body: (await res.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -105,8 +114,9 @@ describe('the running system', () => {
     const buf = path.resolve(import.meta.dirname, '../../../node_modules/.bin/buf');
     const { stdout } = await promisify(execFile)(buf, ['curl', '--protocol', 'grpc', '--http2-prior-knowledge', '--list-services', `http://${sys.gatewayAddr}`]);
     expect(stdout.trim().split('\n').sort()).toEqual(['catalog.v1.CatalogService', 'grpc.health.v1.Health', 'orders.v1.OrderService']);
-    expect((await rest('GET', '/healthz')).status).toBe(200);
-    expect(await rest('GET', '/readyz')).toMatchObject({ status: 200, body: { checks: { inventory: 'SERVING', 'order-store': 'SERVING' } } });
+    for (const name of sys.names) expect((await fetch(`${sys.admin(name)}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${sys.admin('gateway')}/readyz`);
+    expect({ status: ready.status, body: await ready.json() }).toMatchObject({ status: 200, body: { checks: { inventory: 'SERVING', 'order-store': 'SERVING' } } });
   });
 
   it('lists the catalog, with the original example product', async () => {
@@ -395,9 +405,11 @@ describe('Connect binary and gRPC-Web on the HTTP/1.1 listener', () => {
     const { descriptorRegistry } = await import('@order-system/grpc');
     const { descriptorSetBase64 } = await import('@order-system/proto');
     const catalogService = descriptorRegistry(descriptorSetBase64).getService('catalog.v1.CatalogService')!;
+    const authorization = await sys.auth.bearer('e2e-customer');
+    const interceptors = [(next: (req: { header: Headers }) => Promise<unknown>) => (req: { header: Headers }) => (req.header.set('authorization', authorization), next(req))] as never;
     for (const transport of [
-      createConnectTransport({ baseUrl: sys.http, httpVersion: '1.1', useBinaryFormat: true }),
-      createGrpcWebTransport({ baseUrl: sys.http, httpVersion: '1.1' }),
+      createConnectTransport({ baseUrl: sys.http, httpVersion: '1.1', useBinaryFormat: true, interceptors }),
+      createGrpcWebTransport({ baseUrl: sys.http, httpVersion: '1.1', interceptors }),
     ]) {
       const client = createClient(catalogService, transport) as unknown as {
         getProduct(req: { productId: string }): Promise<{ product?: { sku: string } }>;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { ORDERS_ADMIN } from '@order-system/auth';
 import { createServiceClient } from '@order-system/grpc';
 import { decodeEvent, topicNames } from '@order-system/kafka';
 import { events, orders } from '@order-system/proto';
@@ -21,7 +22,7 @@ describe('two instances of every service', () => {
       createServiceClient(orders.v1.OrderServiceService, `127.0.0.1:${sys.grpcPort(name)}`, { defaultTimeoutMs: 10_000 }),
     );
     const products = await Promise.all(
-      [1, 2, 3].map(async (i) => (await sys.admin.upsertProduct({ productId: '', sku: `SCALE-${i}-${randomUUID().slice(0, 6)}`, name: 'x', price: { currencyCode: 'USD', units: 3, nanos: 0 }, stock: 40 })).product!),
+      [1, 2, 3].map(async (i) => (await sys.catalogAdmin.upsertProduct({ productId: '', sku: `SCALE-${i}-${randomUUID().slice(0, 6)}`, name: 'x', price: { currencyCode: 'USD', units: 3, nanos: 0 }, stock: 40 })).product!),
     );
     const ids: string[] = [];
     await Promise.all(
@@ -34,7 +35,8 @@ describe('two instances of every service', () => {
           paymentToken: '',
         };
         // The same order through both gateways: one order.
-        await Promise.all(gateways.map((g) => g.createOrder(req)));
+        const headers = { authorization: await sys.auth.bearer(req.customer!.userId) };
+        await Promise.all(gateways.map((g) => g.createOrder(req, { headers })));
         ids.push(orderId);
       }),
     );
@@ -42,7 +44,8 @@ describe('two instances of every service', () => {
     // Placed through gateway 1, watched through gateway 2 (and so through order-store 2).
     const watched = ids[0]!;
     const seen: orders.v1.OrderStatus[] = [];
-    for await (const { order } of gateways[1]!.watchOrder({ orderId: watched })) seen.push(order!.status);
+    const headers = { authorization: await sys.auth.bearer('e2e-reader', [ORDERS_ADMIN]) };
+    for await (const { order } of gateways[1]!.watchOrder({ orderId: watched }, { headers })) seen.push(order!.status);
     expect([OrderStatus.ORDER_STATUS_CONFIRMED, OrderStatus.ORDER_STATUS_FAILED]).toContain(seen.at(-1));
 
     const report = await sys.quietInvariants();

@@ -1,8 +1,9 @@
 import path from 'node:path';
 import { parseConfig } from '@order-system/config';
-import { createServiceClient } from '@order-system/grpc';
+import { CATALOG_ADMIN, ORDERS_ADMIN } from '@order-system/auth';
+import { createServiceClient, type CallOptions } from '@order-system/grpc';
 import { KafkaClient } from '@order-system/kafka';
-import { catalog, inventory, orders } from '@order-system/proto';
+import { catalog, orders } from '@order-system/proto';
 import {
   createTestDatabase,
   createTestMongoDb,
@@ -10,12 +11,13 @@ import {
   freePort,
   runId,
   tcpProxy,
+  testAuth,
   testConfig,
   testLogger,
   testTopicPrefix,
 } from '@order-system/testing';
 import { checkInvariants } from '@order-system/invariants';
-import { APPS, launchConfig, Launcher, systemProcesses, type App } from '@order-system/launcher';
+import { APPS, freePorts, launchConfig, Launcher, systemProcesses, type App } from '@order-system/launcher';
 import { MongoClient } from 'mongodb';
 import pg from 'pg';
 
@@ -49,8 +51,9 @@ export async function startSystem({ env = {}, instances = 1 }: SystemOptions = {
   mongoTarget.host = `127.0.0.1:${mongoProxy.port}`;
 
   const group = runId();
+  const auth = await testAuth();
   const processes = await systemProcesses({
-    ports: async () => ({ grpc: await freePort(), http: await freePort() }),
+    ports: freePorts(freePort),
     instances,
     groupSuffix: `-${group}`,
     env: {
@@ -64,6 +67,10 @@ export async function startSystem({ env = {}, instances = 1 }: SystemOptions = {
       MONGODB_URI: mongoTarget.toString(),
       MONGODB_DB: mongoDb.name,
       WATCH_POLL_MS: '200',
+      AUTH_JWKS_FILE: auth.jwksFile,
+      // Generous, so that only the tests of the limits meet them.
+      RATE_LIMIT_PER_S: '100000',
+      RATE_LIMIT_BURST: '100000',
       ...env,
     },
   });
@@ -74,6 +81,8 @@ export async function startSystem({ env = {}, instances = 1 }: SystemOptions = {
   const ports = { ...(Object.fromEntries(APPS.map((app) => [app, at(app).grpcPort])) as Record<App, number>), gatewayHttp: at('gateway').httpPort };
 
   const gatewayAddr = `127.0.0.1:${ports.gateway}`;
+  const ordersClient = createServiceClient(orders.v1.OrderServiceService, gatewayAddr, { defaultTimeoutMs: 10_000 });
+  const readAll = { authorization: await auth.bearer('e2e-reader', [ORDERS_ADMIN]) };
   const pgDirect = new pg.Pool({ host: infra.postgresHost, port: infra.postgresPort, user: infra.postgresUser, password: infra.postgresPassword, database: db.name, max: 4 });
   const mongo = await MongoClient.connect(infra.mongodbUri);
 
@@ -99,10 +108,25 @@ export async function startSystem({ env = {}, instances = 1 }: SystemOptions = {
     grpcPort: (name: string) => at(name).grpcPort,
     logDir,
     http: `http://127.0.0.1:${ports.gatewayHttp}`,
+    admin: (name: string) => `http://127.0.0.1:${at(name).adminPort}`,
     gatewayAddr,
-    orders: createServiceClient(orders.v1.OrderServiceService, gatewayAddr, { defaultTimeoutMs: 10_000 }),
-    catalog: createServiceClient(catalog.v1.CatalogServiceService, gatewayAddr),
-    admin: createServiceClient(inventory.v1.InventoryServiceService, `127.0.0.1:${ports.inventory}`),
+    auth,
+    /**
+     * The gateway's OrderService as the tests mostly use it: an order is
+     * placed with a token of its own customer, and read with an orders:admin
+     * token. The tests of ownership make their own calls.
+     */
+    orders: {
+      createOrder: async (req: orders.v1.CreateOrderRequest, opts: CallOptions = {}) =>
+        ordersClient.createOrder(req, { ...opts, headers: { authorization: await auth.bearer(req.customer?.userId || 'e2e-customer') } }),
+      getOrder: (req: orders.v1.GetOrderRequest, opts: CallOptions = {}) => ordersClient.getOrder(req, { ...opts, headers: readAll }),
+      listOrders: (req: orders.v1.ListOrdersRequest, opts: CallOptions = {}) => ordersClient.listOrders(req, { ...opts, headers: readAll }),
+      watchOrder: (req: orders.v1.WatchOrderRequest, opts: CallOptions = {}) => ordersClient.watchOrder(req, { ...opts, headers: readAll }),
+    },
+    ordersClient,
+    catalog: createServiceClient(catalog.v1.CatalogServiceService, gatewayAddr, { headers: { authorization: await auth.bearer('e2e-customer') } }),
+    /** The catalog with a catalog:admin token: how products are managed. */
+    catalogAdmin: createServiceClient(catalog.v1.CatalogServiceService, gatewayAddr, { headers: { authorization: await auth.bearer('e2e-catalog', [CATALOG_ADMIN]) } }),
     pg: pgDirect,
     mongo: mongo.db(mongoDb.name),
     pgProxy,

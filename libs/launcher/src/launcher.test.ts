@@ -5,7 +5,7 @@ describe('systemProcesses', () => {
   it('starts the gateway last, wired to the inventory and order-store of its own instance', async () => {
     let next = 40_000;
     const processes = await systemProcesses({
-      ports: () => ({ grpc: next++, http: next++ }),
+      ports: (_, app) => ({ grpc: next++, http: app === 'gateway' ? next++ : undefined, admin: next++ }),
       instances: 2,
       groupSuffix: '-run1',
       env: { LOG_LEVEL: 'warn' },
@@ -24,7 +24,9 @@ describe('systemProcesses', () => {
 
   it('uses the services’ own ports and consumer groups by default', async () => {
     const processes = await systemProcesses({ ports: (_, app) => DEFAULT_PORTS[app] });
-    expect(processes.find((p) => p.app === 'gateway')!.env).toMatchObject({ GRPC_PORT: '50051', HTTP_PORT: '8080', INVENTORY_ADDR: '127.0.0.1:50052' });
+    expect(processes.find((p) => p.app === 'gateway')!.env).toMatchObject({ GRPC_PORT: '50051', HTTP_PORT: '8080', ADMIN_PORT: '8081', INVENTORY_ADDR: '127.0.0.1:50052' });
+    expect(processes.find((p) => p.app === 'payment')!.env).toMatchObject({ GRPC_PORT: '50053', ADMIN_PORT: '8083' });
+    expect(processes.find((p) => p.app === 'payment')!.env.HTTP_PORT).toBeUndefined();
     expect(processes.every((p) => p.env.KAFKA_GROUP_ID === undefined)).toBe(true);
   });
 });

@@ -11,23 +11,35 @@ export interface ServiceProcess {
   name: string;
   app: App;
   grpcPort: number;
-  httpPort: number;
+  /** The gateway's public HTTP port (Connect, gRPC-Web, REST). */
+  httpPort?: number;
+  /** /metrics, /healthz, /readyz. */
+  adminPort: number;
   /** Its own variables, over the launcher's base environment. */
   env: Record<string, string>;
 }
 
 export interface Ports {
   grpc: number;
-  http: number;
+  /** The gateway's public HTTP port; the others have none. */
+  http?: number;
+  admin: number;
 }
 
 /** The ports `npm start` serves on, as each service's config defaults them. */
 export const DEFAULT_PORTS: Record<App, Ports> = {
-  gateway: { grpc: 50051, http: 8080 },
-  inventory: { grpc: 50052, http: 8082 },
-  payment: { grpc: 50053, http: 8083 },
-  'order-store': { grpc: 50054, http: 8084 },
+  gateway: { grpc: 50051, http: 8080, admin: 8081 },
+  inventory: { grpc: 50052, admin: 8082 },
+  payment: { grpc: 50053, admin: 8083 },
+  'order-store': { grpc: 50054, admin: 8084 },
 };
+
+/** Free ports on loopback for one process (the gateway's HTTP port too). */
+export const freePorts = (freePort: () => Promise<number>) => async (_name: string, app: App): Promise<Ports> => ({
+  grpc: await freePort(),
+  http: app === 'gateway' ? await freePort() : undefined,
+  admin: await freePort(),
+});
 
 export interface SystemOptions {
   /** Ports for each process; DEFAULT_PORTS for a single system on the usual ports. */
@@ -46,15 +58,16 @@ export async function systemProcesses({ ports, env = {}, instances = 1, groupSuf
   for (let n = 1; n <= instances; n++) {
     const name = (app: App) => (n === 1 ? app : `${app}-${n}`);
     for (const app of APPS) {
-      const { grpc, http } = await ports(name(app), app);
-      const own: Record<string, string> = { ...env, GRPC_PORT: String(grpc), HTTP_PORT: String(http) };
+      const { grpc, http, admin } = await ports(name(app), app);
+      const own: Record<string, string> = { ...env, GRPC_PORT: String(grpc), ADMIN_PORT: String(admin) };
+      if (http !== undefined) own.HTTP_PORT = String(http);
       if (groupSuffix !== undefined && app !== 'gateway') own.KAFKA_GROUP_ID = `${app}${groupSuffix}`;
       if (app === 'gateway') {
         const peer = (other: App) => processes.find((p) => p.name === name(other))!;
         own.INVENTORY_ADDR = `127.0.0.1:${peer('inventory').grpcPort}`;
         own.ORDER_STORE_ADDR = `127.0.0.1:${peer('order-store').grpcPort}`;
       }
-      processes.push({ name: name(app), app, grpcPort: grpc, httpPort: http, env: own });
+      processes.push({ name: name(app), app, grpcPort: grpc, httpPort: http, adminPort: admin, env: own });
     }
   }
   return processes;

@@ -13,9 +13,10 @@ export function benchConfig(env: Record<string, string | undefined> = process.en
     kafkaBrokers: list('KAFKA_BROKERS', ['localhost:9092']),
     /** Where an external system answers (--target external). */
     gatewayAddr: str('GATEWAY_ADDR', 'localhost:50051'),
-    inventoryAddr: str('INVENTORY_ADDR', 'localhost:50052'),
+    /** The key that signs the external system's tokens (default: the local stack's, .infra/auth). */
+    authKeyFile: str('BENCH_AUTH_KEY_FILE', ''),
     /** The external services' metrics (progress without scanning MongoDB, stage times, consumer lag); empty to do without. */
-    gatewayMetricsUrl: str('GATEWAY_METRICS_URL', 'http://localhost:8080/metrics'),
+    gatewayMetricsUrl: str('GATEWAY_METRICS_URL', 'http://localhost:8081/metrics'),
     inventoryMetricsUrl: str('INVENTORY_METRICS_URL', 'http://localhost:8082/metrics'),
     paymentMetricsUrl: str('PAYMENT_METRICS_URL', 'http://localhost:8083/metrics'),
     orderStoreMetricsUrl: str('ORDER_STORE_METRICS_URL', 'http://localhost:8084/metrics'),

@@ -90,7 +90,7 @@ export interface LoadOptions {
  * load does not pause in between. Resolves when every call has answered.
  */
 export async function runLoad(
-  client: ServiceClient<typeof orders.v1.OrderServiceService>,
+  client: Pick<ServiceClient<typeof orders.v1.OrderServiceService>, 'createOrder'>,
   mix: Pick<OrderMix, 'next'>,
   { warmup, measured }: { warmup: LoadStats; measured: LoadStats },
   opts: LoadOptions,

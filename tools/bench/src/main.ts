@@ -12,9 +12,10 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createServiceClient } from '@order-system/grpc';
+import { CATALOG_ADMIN, signDevToken } from '@order-system/auth';
+import { createServiceClient, type CallOptions } from '@order-system/grpc';
 import { checkInvariants, type Report as InvariantsReport } from '@order-system/invariants';
-import { inventory, orders } from '@order-system/proto';
+import { catalog, orders } from '@order-system/proto';
 import * as hdr from 'hdr-histogram-js';
 import { parseBenchArgs, USAGE, type BenchArgs } from './args.js';
 import { calibrateApart } from './calibrate.js';
@@ -27,7 +28,7 @@ import { machineCpuSeconds, sampleRss, treeCpuSeconds } from './procstat.js';
 import { formatProfileSummary, summarizeProfiles, type ProfileSummary } from './profile.js';
 import { formatReport, percentilesMs, type Report } from './report.js';
 import { buildInfo, connectExternal, ensureBuilt, root, startIsolated, type System } from './system.js';
-import { benchProducts, MIX, OrderMix } from './workload.js';
+import { benchProducts, MIX, mixCustomers, OrderMix } from './workload.js';
 
 const parsed = parseBenchArgs(process.argv.slice(2));
 if (parsed === 'help') {
@@ -67,7 +68,7 @@ const calibratedBefore = calibrateApart();
 if (args.target === 'isolated') {
   ensureBuilt(args.build);
   console.log(`starting an isolated system (bench_${runId}; logs in ${path.relative(process.cwd(), path.join(runDir, 'logs'))})…`);
-  system = await startIsolated(cfg, { runId, paymentFailureRate, profileDir, logDir: path.join(runDir, 'logs') });
+  system = await startIsolated(cfg, { runId, paymentFailureRate, profileDir, logDir: path.join(runDir, 'logs'), authDir: path.join(runDir, 'auth') });
 } else {
   console.log(`benching the running system at ${cfg.gatewayAddr} (PostgreSQL ${cfg.postgresDb}, Mongo ${cfg.mongodbDb})`);
   system = await connectExternal(cfg);
@@ -102,14 +103,26 @@ process.exit(exitCode);
 
 async function bench(sys: System): Promise<Report> {
   const products = benchProducts(args.products, args.scarceStock);
-  const admin = createServiceClient(inventory.v1.InventoryServiceService, sys.inventoryAddr, { defaultTimeoutMs: 10_000 });
+  // Products are managed through the gateway, as an operator would, with a catalog:admin token.
+  const admin = createServiceClient(catalog.v1.CatalogServiceService, sys.gatewayAddr, {
+    defaultTimeoutMs: 10_000,
+    headers: { authorization: `Bearer ${await signDevToken(sys.authKeyFile, { sub: 'bench-admin', scopes: [CATALOG_ADMIN] })}` },
+  });
   const all = [products.scarce, ...products.regular];
   for (let i = 0; i < all.length; i += 16) {
     await Promise.all(all.slice(i, i + 16).map((p) => admin.upsertProduct(p)));
   }
   admin.close();
 
-  const client = createServiceClient(orders.v1.OrderServiceService, sys.gatewayAddr, { defaultTimeoutMs: args.timeoutMs });
+  // Every customer of the mix calls with a token of its own, verified by the gateway like any client's.
+  const tokens = new Map<string, string>();
+  for (const userId of mixCustomers()) tokens.set(userId, `Bearer ${await signDevToken(sys.authKeyFile, { sub: userId, ttlSec: 4 * 3600 })}`);
+  const orderClient = createServiceClient(orders.v1.OrderServiceService, sys.gatewayAddr, { defaultTimeoutMs: args.timeoutMs });
+  const client = {
+    createOrder: (req: orders.v1.CreateOrderRequest, opts: CallOptions = {}) =>
+      orderClient.createOrder(req, { ...opts, headers: { authorization: tokens.get(req.customer?.userId ?? '') ?? '' } }),
+    close: () => orderClient.close(),
+  };
   const mix = new OrderMix(runId, products, args.seed);
   const warmup = new LoadStats();
   const stats = new LoadStats();

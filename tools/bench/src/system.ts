@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { KafkaClient } from '@order-system/kafka';
-import { APPS, Launcher, serviceBundle, systemProcesses, type App } from '@order-system/launcher';
+import { ensureDevKeys } from '@order-system/auth';
+import { APPS, freePorts, Launcher, serviceBundle, systemProcesses, type App } from '@order-system/launcher';
 import { createLogger } from '@order-system/logger';
 import { freePort } from '@order-system/testing';
 import { MongoClient, type Db } from 'mongodb';
@@ -43,7 +44,8 @@ export function buildInfo(): { commit: string; uncommitted_changes: boolean; bun
 export interface System {
   isolated: boolean;
   gatewayAddr: string;
-  inventoryAddr: string;
+  /** The private key that signs the tokens the gateway accepts. */
+  authKeyFile: string;
   dbName: string;
   pg: pg.Pool;
   mongo: Db;
@@ -88,7 +90,7 @@ export async function connectExternal(cfg: BenchConfig): Promise<System> {
   return {
     isolated: false,
     gatewayAddr: cfg.gatewayAddr,
-    inventoryAddr: cfg.inventoryAddr,
+    authKeyFile: cfg.authKeyFile || path.join(root, '.infra/auth/dev-signing-key.json'),
     dbName: cfg.postgresDb,
     pg: pool,
     mongo: mongo.db(cfg.mongodbDb),
@@ -116,6 +118,8 @@ export interface IsolatedOptions {
   /** Passes --cpu-prof --cpu-prof-dir=<dir>/<app> to each service. */
   profileDir?: string;
   logDir: string;
+  /** Where the run's token-signing keys go. */
+  authDir: string;
 }
 
 /**
@@ -158,8 +162,9 @@ export async function startIsolated(cfg: BenchConfig, opts: IsolatedOptions): Pr
 
   try {
     await adminQuery(cfg, `CREATE DATABASE ${name}`);
+    const keys = await ensureDevKeys(opts.authDir);
     const processes = await systemProcesses({
-      ports: async () => ({ grpc: await freePort(), http: await freePort() }),
+      ports: freePorts(freePort),
       groupSuffix: `-bench-${opts.runId}`,
       env: {
         LOG_LEVEL: cfg.serviceLogLevel,
@@ -175,6 +180,7 @@ export async function startIsolated(cfg: BenchConfig, opts: IsolatedOptions): Pr
         MONGODB_URI: cfg.mongodbUri,
         MONGODB_DB: name,
         PAYMENT_FAILURE_RATE: String(opts.paymentFailureRate),
+        AUTH_JWKS_FILE: keys.jwksFile,
       },
     });
     launcher = new Launcher(processes, {
@@ -199,11 +205,11 @@ export async function startIsolated(cfg: BenchConfig, opts: IsolatedOptions): Pr
     return {
       isolated: true,
       gatewayAddr: `127.0.0.1:${at('gateway').grpcPort}`,
-      inventoryAddr: `127.0.0.1:${at('inventory').grpcPort}`,
+      authKeyFile: keys.privateKeyFile,
       dbName: name,
       pg: pool,
       mongo: mongo.db(name),
-      metricsUrls: new Map(APPS.map((app) => [app, `http://127.0.0.1:${at(app).httpPort}/metrics`])),
+      metricsUrls: new Map(APPS.map((app) => [app, `http://127.0.0.1:${at(app).adminPort}/metrics`])),
       pids: () => running.pids(),
       logDir: opts.logDir,
       onCrash: (handler) => running.onUnexpectedExit((app, how) => handler(app as App, how)),

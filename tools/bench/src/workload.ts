@@ -8,6 +8,9 @@ import type { orders } from '@order-system/proto';
  */
 export const MIX = { declineRate: 0.1, scarceRate: 0.05, duplicateRate: 0.05, customers: 1000 } as const;
 
+/** The user ids of the mix's customers. */
+export const mixCustomers = () => Array.from({ length: MIX.customers }, (_, i) => `user_${i + 1}`);
+
 export interface BenchProduct {
   productId: string;
   sku: string;

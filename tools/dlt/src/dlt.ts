@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { deadLetterTopic, topicNames, type IncomingMessage, type KafkaClient } from '@order-system/kafka';
+import { redacted } from '@order-system/logger';
 import { events } from '@order-system/proto';
 
-/** The dead-letter topics and the topics they hold messages of. */
-export function deadLetterTopics(prefix: string) {
+/** The system's dead-letter topics and the topics they hold messages of: the only ones the tool reads or writes. */
+export function deadLetterTopics(prefix: string): DeadLetterTopic[] {
   return Object.values(topicNames(prefix)).map((topic) => ({ topic, dlt: deadLetterTopic(topic) }));
 }
 
@@ -14,31 +15,42 @@ export async function readAll(kafka: KafkaClient, dlt: string): Promise<Incoming
   return out.sort((a, b) => a.partition - b.partition || Number(a.offset) - Number(b.offset));
 }
 
-/** The payload as JSON when it decodes as the event of its original topic, else as hex. */
-export function describePayload(m: IncomingMessage): unknown {
-  const original = m.headers['dlt-original-topic'] ?? '';
-  const codec = original.endsWith('payment-events') ? events.v1.PaymentEvent : events.v1.OrderEvent;
+/**
+ * A dead letter as an operator reads it: its key, headers and payload (as
+ * JSON when it decodes as an event of its dead-letter topic's topic, else as
+ * hex), with payment tokens, credentials and e-mails redacted.
+ */
+export function describe(m: IncomingMessage, { topic }: DeadLetterTopic): unknown {
+  const codec = topic.endsWith('payment-events') ? events.v1.PaymentEvent : events.v1.OrderEvent;
+  let payload: unknown;
   try {
-    return codec.toJSON(codec.decode(m.value ?? Buffer.alloc(0)) as never);
+    payload = codec.toJSON(codec.decode(m.value ?? Buffer.alloc(0)) as never);
   } catch {
-    return { undecodable: true, hex: (m.value ?? Buffer.alloc(0)).toString('hex').slice(0, 2000) };
+    payload = { undecodable: true, hex: (m.value ?? Buffer.alloc(0)).toString('hex').slice(0, 2000) };
   }
+  return redacted({ key: m.key, headers: m.headers, payload });
+}
+
+export interface DeadLetterTopic {
+  /** The system's topic the dead letters came from, and go back to. */
+  topic: string;
+  dlt: string;
 }
 
 /**
- * Publishes the dead letters not redriven before back to their original
- * topic, unchanged but for dlt-* headers; the group `dlt-redrive` remembers
- * how far it got, so a second redrive sends only new ones. Consumers are
- * idempotent, so a message redriven twice takes effect once.
+ * Publishes the dead letters not redriven before back to the topic they came
+ * from: the one their dead-letter topic belongs to (one of the system's, see
+ * deadLetterTopics), never a topic named by a message's header. Unchanged but
+ * for dlt-* headers; the group `dlt-redrive` remembers how far it got, so a
+ * second redrive sends only new ones. Consumers are idempotent, so a message
+ * redriven twice takes effect once.
  */
-export async function redrive(kafka: KafkaClient, dlt: string, onEach: (m: IncomingMessage) => void = () => {}) {
+export async function redrive(kafka: KafkaClient, { topic, dlt }: DeadLetterTopic, onEach: (m: IncomingMessage) => void = () => {}) {
   const producer = await kafka.producer();
   try {
     return await kafka.drain(dlt, `dlt-redrive`, async (m) => {
-      const original = m.headers['dlt-original-topic'];
-      if (!original) throw new Error(`message ${m.partition}:${m.offset} has no dlt-original-topic header`);
       const headers = Object.fromEntries(Object.entries(m.headers).filter(([k]) => !k.startsWith('dlt-')));
-      await producer.send(original, [
+      await producer.send(topic, [
         { key: m.key ?? '', value: m.value ?? Buffer.alloc(0), headers: { ...headers, 'dlt-redriven-from': `${dlt}/${m.partition}/${m.offset}` } },
       ]);
       onEach(m);

@@ -4,10 +4,10 @@
  * npm run dlt -- redrive [topic]           publish new dead letters back to their topic
  * (<topic> is the original topic, for example order-events.)
  */
-import { deadLetterTopic, KafkaClient } from '@order-system/kafka';
+import { KafkaClient } from '@order-system/kafka';
 import { createLogger } from '@order-system/logger';
 import { dltConfig } from './config.js';
-import { deadLetterTopics, describePayload, readAll, redrive } from './dlt.js';
+import { deadLetterTopics, describe, readAll, redrive } from './dlt.js';
 
 const cfg = dltConfig();
 const kafka = new KafkaClient({ brokers: cfg.kafkaBrokers, clientId: 'dlt-tool', log: createLogger({ service: 'dlt', level: 'warn' }) });
@@ -29,17 +29,19 @@ switch (command) {
   case 'show': {
     const [topic, at] = args;
     const [partition, offset] = (at ?? '').split(':');
-    if (!topic || partition === undefined || offset === undefined) throw new Error('usage: npm run dlt -- show <topic> <partition>:<offset>');
-    const dlt = topic.endsWith('.dlt') ? topic : deadLetterTopic(topic);
-    const message = (await readAll(kafka, dlt)).find((m) => String(m.partition) === partition && m.offset === offset);
-    if (!message) throw new Error(`no message ${at} on ${dlt}`);
-    console.log(JSON.stringify({ key: message.key, headers: message.headers, payload: describePayload(message) }, null, 2));
+    const [known] = chosen(topic);
+    if (!topic || !known || partition === undefined || offset === undefined) throw new Error(`usage: npm run dlt -- show <topic> <partition>:<offset> (topics: ${chosen().map((t) => t.topic).join(', ')})`);
+    const message = (await readAll(kafka, known.dlt)).find((m) => String(m.partition) === partition && m.offset === offset);
+    if (!message) throw new Error(`no message ${at} on ${known.dlt}`);
+    console.log(JSON.stringify(describe(message, known), null, 2));
     break;
   }
   case 'redrive': {
-    for (const { dlt } of chosen(args[0])) {
+    const topics = chosen(args[0]);
+    if (topics.length === 0) throw new Error(`unknown topic ${args[0]}: use one of ${chosen().map((t) => t.topic).join(', ')}`);
+    for (const { topic, dlt } of topics) {
       let n = 0;
-      const count = await redrive(kafka, dlt, () => {
+      const count = await redrive(kafka, { topic, dlt }, () => {
         n++;
         if (n % 100 === 0) process.stdout.write(`\r${dlt}: ${n} redriven`);
       });

@@ -8,7 +8,7 @@ const topics = topicSpecs(topicNames(cfg.kafkaTopicPrefix));
 
 console.log(`Services (gRPC, plaintext h2c; health + reflection on each):`);
 for (const app of APPS) console.log(`  ${app.padEnd(12)} localhost:${ports[app].grpc}  (metrics: http://localhost:${ports[app].http}/metrics)`);
-console.log(`  gateway HTTP  http://localhost:${ports.gateway.http}  (Connect, gRPC-Web, REST /orders, /healthz, /readyz)`);
+console.log(`  gateway HTTP  http://localhost:${ports.gateway.http}  (Connect, gRPC-Web, REST /orders; a bearer token on every call)`);
 console.log(`\nPostgreSQL (inventory):  postgresql://${cfg.postgresUser}:<POSTGRES_PASSWORD>@${cfg.postgresHost}:${cfg.postgresPort}/${cfg.postgresDb}`);
 console.log(`MongoDB protocol (order-store):  mongodb://localhost:${cfg.mongoPort}/${cfg.mongodbDb}?retryWrites=false`);
 console.log(`Kafka:  ${cfg.kafkaBrokers.join(',')}`);

@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { APPS, serviceBundle, serviceCommand, type App } from '@order-system/launcher';
 import { opsConfig } from './config.js';
+import { devKeys } from './dev-auth.js';
 
 const root = path.resolve(import.meta.dirname, '../../..');
 const app = process.argv[2] as App;
@@ -23,7 +24,10 @@ if (!existsSync(bundle)) {
   process.exit(1);
 }
 
+// The gateway verifies tokens signed by the local stack's dev key unless told where else its keys are.
+const env = { ...process.env };
+if (app === 'gateway' && !env.AUTH_JWKS_FILE && !env.AUTH_JWKS_URL) env.AUTH_JWKS_FILE = (await devKeys(root)).jwksFile;
 const { command, args } = serviceCommand(app, bundle, { sched: opsConfig().backgroundSched });
-const child = spawn(command, args, { stdio: 'inherit' });
+const child = spawn(command, args, { stdio: 'inherit', env });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => process.exit(code ?? (signal === 'SIGINT' || signal === 'SIGTERM' ? 0 : 1)));

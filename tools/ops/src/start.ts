@@ -5,7 +5,9 @@
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { signDevToken } from '@order-system/auth';
 import { APPS, DEFAULT_PORTS, Launcher, systemProcesses } from '@order-system/launcher';
+import { devKeys } from './dev-auth.js';
 import { opsConfig } from './config.js';
 
 const root = path.resolve(import.meta.dirname, '../../..');
@@ -23,7 +25,11 @@ function step(title: string, command: string, args: string[]) {
 step('infrastructure', 'bash', ['tools/infra/up.sh']);
 step('build', 'npx', ['nx', 'run-many', '-t', 'build', `--projects=${APPS.join(',')}`, '--output-style=static']);
 
-const launcher = new Launcher(await systemProcesses({ ports: (_, app) => DEFAULT_PORTS[app] }), {
+console.log('\n▶ dev token keys');
+const keys = await devKeys(root);
+console.log(`  ${path.relative(root, keys.jwksFile)} (npm run -s token -- --sub <user_id> signs tokens for this stack)`);
+
+const launcher = new Launcher(await systemProcesses({ ports: (_, app) => DEFAULT_PORTS[app], env: { AUTH_JWKS_FILE: keys.jwksFile } }), {
   root,
   logDir: path.join(root, '.infra/logs'),
   sched: cfg.backgroundSched,
@@ -54,11 +60,16 @@ try {
   await stop(1);
 }
 
-console.log('\n  service       gRPC    HTTP    logs');
+console.log('\n  service       gRPC    admin (metrics, probes)          logs');
 for (const p of launcher.processes) {
-  console.log(`  ${p.name.padEnd(12)}  ${String(p.grpcPort).padEnd(6)}  ${String(p.httpPort).padEnd(6)}  .infra/logs/${p.name}.log`);
+  console.log(`  ${p.name.padEnd(12)}  ${String(p.grpcPort).padEnd(6)}  http://localhost:${p.adminPort}/metrics   .infra/logs/${p.name}.log`);
 }
 const { grpc, http } = DEFAULT_PORTS.gateway;
-console.log(`\n  gRPC          localhost:${grpc}   (npx buf curl --protocol grpc --http2-prior-knowledge --list-services http://localhost:${grpc})`);
-console.log(`  Connect/REST  http://localhost:${http}   (curl localhost:${http}/orders)`);
+const token = await signDevToken(keys.privateKeyFile, { sub: 'user_001', ttlSec: 12 * 3600 });
+console.log(`\n  gRPC          localhost:${grpc}`);
+console.log(`  Connect/REST  http://localhost:${http}`);
+console.log('\n  try it (a token for user_001, valid 12 h; npm run -s token -- --sub <user_id> [--admin] makes others):');
+console.log(`  TOKEN=${token}`);
+console.log(`  curl -s localhost:${http}/orders -H "authorization: Bearer $TOKEN"`);
+console.log(`  npx buf curl --protocol grpc --http2-prior-knowledge -H "authorization: Bearer $TOKEN" http://localhost:${grpc}/orders.v1.OrderService/ListOrders`);
 console.log('\nall services up. Ctrl-C stops them.');

@@ -15,9 +15,9 @@ for (const app of APPS) {
   if (health !== 'SERVING') down++;
   console.log(`${app.padEnd(12)} ${String(ports[app].grpc).padEnd(7)} ${health}`);
 }
-const ready = await fetch(`http://localhost:${ports.gateway.http}/readyz`).then(
+const ready = await fetch(`http://localhost:${ports.gateway.admin}/readyz`).then(
   (r) => `${r.status}`,
   () => 'DOWN',
 );
-console.log(`gateway http ${String(ports.gateway.http).padEnd(7)} /readyz ${ready}`);
+console.log(`gateway admin ${String(ports.gateway.admin).padEnd(6)} /readyz ${ready}`);
 process.exitCode = down > 0 ? 1 : 0;
