@@ -5,16 +5,22 @@
 //	                   (so only ${VAR:-default} defaults apply), normalisation and consistency
 //	                   checks (undefined references, depends_on cycles); prints the project as
 //	                   JSON on stdout.
+//	k8s-policy <dir>   evaluate the Rego policies under dir (one package k8s.<check> per check,
+//	                   conftest-style `deny contains msg` rules) with the OPA Go module. Reads
+//	                   {"input": ..., "data": ...} on stdin; prints {"<check>": [msg, ...]}.
 package main
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
 	"github.com/compose-spec/compose-go/v2/cli"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
 )
 
 func main() {
@@ -28,6 +34,11 @@ func main() {
 			usage()
 		}
 		err = composeCmd(os.Args[2])
+	case "k8s-policy":
+		if len(os.Args) != 3 {
+			usage()
+		}
+		err = k8sPolicyCmd(os.Args[2], os.Stdin, os.Stdout)
 	default:
 		usage()
 	}
@@ -38,7 +49,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: deploy-check-go compose FILE")
+	fmt.Fprintln(os.Stderr, "usage: deploy-check-go compose FILE | k8s-policy DIR < input.json")
 	os.Exit(2)
 }
 
@@ -69,4 +80,49 @@ func composeCmd(file string) error {
 	}
 	_, err = os.Stdout.Write(append(out, '\n'))
 	return err
+}
+
+func k8sPolicyCmd(dir string, in io.Reader, out io.Writer) error {
+	var doc struct {
+		Input any            `json:"input"`
+		Data  map[string]any `json:"data"`
+	}
+	dec := json.NewDecoder(in)
+	dec.UseNumber()
+	if err := dec.Decode(&doc); err != nil {
+		return fmt.Errorf("reading the policy input: %w", err)
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "*.rego"))
+	if err != nil {
+		return err
+	}
+	opts := []func(*rego.Rego){
+		rego.Query("data.k8s"),
+		rego.Store(inmem.NewFromObject(doc.Data)),
+		rego.Input(doc.Input),
+		rego.StrictBuiltinErrors(true),
+	}
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		opts = append(opts, rego.Module(f, string(src)))
+	}
+	rs, err := rego.New(opts...).Eval(context.Background())
+	if err != nil {
+		return fmt.Errorf("evaluating %s: %w", dir, err)
+	}
+	checks := map[string]any{}
+	if len(rs) == 1 {
+		if m, ok := rs[0].Expressions[0].Value.(map[string]any); ok {
+			for name, pkg := range m {
+				checks[name] = pkg.(map[string]any)["deny"]
+			}
+		}
+	}
+	if len(checks) == 0 {
+		return fmt.Errorf("no policy package k8s.<check> under %s", dir)
+	}
+	return json.NewEncoder(out).Encode(checks)
 }

@@ -2,8 +2,8 @@
 // Compose Specification schema, interpolation, consistency, depends_on cycles) already proves:
 // images, ports, credentials, env contract, depends_on conditions, healthchecks.
 import { parse } from 'yaml';
-import { APPS, COMPOSE, SERVICES, envKeys } from './contract.mjs';
-import { imageProblem, topicProblems, topicsIn } from './k8s-policy.mjs';
+import { APPS, COMPOSE, SERVICES, TOPICS, envKeys } from './contract.mjs';
+import { imageProblem } from './dockerfile.mjs';
 
 const asList = (v) => (Array.isArray(v) ? v : [v]);
 const published = (svc) => (svc.ports ?? []).map((p) => Number(p.published));
@@ -137,4 +137,21 @@ function parseDuration(d) {
   let total = 0;
   for (const m of String(d).matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) total += Number(m[1]) * { ms: 0.001, s: 1, m: 60, h: 3600 }[m[2]];
   return total;
+}
+
+/** Extract `--topic NAME --partitions N` pairs from a script. */
+function topicsIn(script) {
+  const found = {};
+  for (const m of script.matchAll(/--topic[= ]+["']?([\w.-]+)["']?\s+--partitions[= ]+(\d+)/g)) found[m[1]] = Number(m[2]);
+  return found;
+}
+
+function topicProblems(found) {
+  const problems = [];
+  for (const [t, p] of Object.entries(TOPICS)) {
+    if (!(t in found)) problems.push(`topic ${t} not created`);
+    else if (found[t] !== p) problems.push(`topic ${t} has ${found[t]} partitions (contract: ${p})`);
+  }
+  for (const t of Object.keys(found)) if (!(t in TOPICS)) problems.push(`unexpected topic ${t}`);
+  return problems;
 }

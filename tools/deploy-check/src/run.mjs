@@ -5,7 +5,7 @@ import { join, relative } from 'node:path';
 import { checkComposeContract } from './compose.mjs';
 import { APPS } from './contract.mjs';
 import { checkDockerfile } from './dockerfile.mjs';
-import { checkK8sPolicy, checkKindCluster } from './k8s-policy.mjs';
+import { checkK8sPolicy } from './k8s-policy.mjs';
 import { findKustomizations, parseManifests, renderKustomization } from './render.mjs';
 import { ensureGoHelper, ensureKustomize, runGoHelper } from './tools.mjs';
 
@@ -56,16 +56,20 @@ export async function runAll({ repoRoot }) {
     const targets = findKustomizations(repoRoot);
     if (!targets.length) add('render', '-', 'kustomize build', [{ subject: 'k8s/', ok: false, detail: 'no kustomization found under k8s/base or k8s/overlays/*' }]);
     if (!kustomize) return;
+    const kindCluster = join(repoRoot, 'k8s', 'kind-cluster.yaml');
+    const kindClusterYaml = existsSync(kindCluster) ? readFileSync(kindCluster, 'utf8') : null;
     for (const t of targets) {
       const r = renderKustomization(kustomize, t.dir, repoRoot);
       add('render', t.name, 'kustomize build', [{ subject: relative(repoRoot, t.dir), ok: r.ok, detail: r.ok ? `${r.objects.length} objects` : r.error }]);
       if (!r.ok) continue;
-      add('k8s-policy', t.name, null, checkK8sPolicy(r.objects, t));
+      if (helper) {
+        try {
+          add('k8s-policy', t.name, null, checkK8sPolicy(helper, r.objects, t, kindClusterYaml));
+        } catch (e) {
+          add('k8s-policy', t.name, 'opa', [{ subject: t.name, ok: false, detail: e.message }]);
+        }
+      }
       add('render', t.name, 'kubectl kustomize parity', [kubectlParity(t.dir, r.objects, repoRoot)]);
-    }
-    const kindCluster = join(repoRoot, 'k8s', 'kind-cluster.yaml');
-    if (targets.some((t) => t.overlay === 'kind')) {
-      add('k8s-policy', 'overlays/kind', 'kind-cluster', [checkKindCluster(existsSync(kindCluster) ? readFileSync(kindCluster, 'utf8') : null)]);
     }
   });
 
