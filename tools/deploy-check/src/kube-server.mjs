@@ -4,7 +4,7 @@
 // Keys, token, certificates and etcd data live in a temp dir that stop() removes.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { createServer } from 'node:net';
 import { setPriority, tmpdir } from 'node:os';
@@ -53,15 +53,9 @@ export async function ensureKubeBinaries(repoRoot, say = console.error) {
   // Built in a private temp dir, then renamed into place: a concurrent caller never sees half of it.
   const tmp = mkdtempSync(join(root, '.tmp-'));
   try {
-    const log = openSync(logFile, 'w');
-    const child = spawn(go, ['build', '-v', '-trimpath', '-ldflags', ldflags(version), '-o', `${tmp}/`, ...PACKAGES], {
-      cwd: KUBE_MODULE_DIR,
-      env: goEnv(),
-      stdio: ['ignore', log, log],
-    });
-    // The build yields the CPU to anything else running (tests, benchmarks).
-    try { setPriority(child.pid, 19); } catch { /* not permitted: build at normal priority */ }
-    const code = await new Promise((res, rej) => child.on('error', rej).on('exit', res));
+    // A second try when the first fails: a module download cut short is the usual cause.
+    let code = await goBuild(go, tmp, version, logFile, 'w');
+    if (code !== 0) code = await goBuild(go, tmp, version, logFile, 'a');
     if (code !== 0) throw new Error(`go build failed (exit ${code}); last lines of ${logFile}:\n${tail(logFile)}`);
     renameSync(join(tmp, 'server'), join(tmp, 'etcd')); // go names the go.etcd.io/etcd/server/v3 binary "server"
     renameSync(tmp, dir);
@@ -72,6 +66,22 @@ export async function ensureKubeBinaries(repoRoot, say = console.error) {
     rmSync(tmp, { recursive: true, force: true });
   }
   return bins;
+}
+
+async function goBuild(go, out, version, logFile, mode) {
+  const log = openSync(logFile, mode);
+  try {
+    const child = spawn(go, ['build', '-v', '-trimpath', '-ldflags', ldflags(version), '-o', `${out}/`, ...PACKAGES], {
+      cwd: KUBE_MODULE_DIR,
+      env: goEnv(),
+      stdio: ['ignore', log, log],
+    });
+    // The build yields the CPU to anything else running (tests, benchmarks).
+    try { setPriority(child.pid, 19); } catch { /* not permitted: build at normal priority */ }
+    return await new Promise((res, rej) => child.on('error', rej).on('exit', res));
+  } finally {
+    closeSync(log);
+  }
 }
 
 function freePort() {
@@ -163,10 +173,12 @@ export async function startKubeServer(bins, { readyTimeoutMs = 120_000 } = {}) {
   }
 
   function start(name, bin, args) {
-    const log = join(dir, `${name}.log`);
+    const logFile = join(dir, `${name}.log`);
+    const log = openSync(logFile, 'w');
     // Its own process group: a Ctrl-C reaches only this process, which stops the servers in order.
-    const child = spawn(bin, args, { stdio: ['ignore', openSync(log, 'w'), openSync(log, 'a')], detached: true });
-    child.logFile = log;
+    const child = spawn(bin, args, { stdio: ['ignore', log, log], detached: true });
+    closeSync(log);
+    child.logFile = logFile;
     child.on('error', () => {});
     children.push(child);
     return child;
