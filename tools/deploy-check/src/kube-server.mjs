@@ -48,7 +48,7 @@ export async function ensureKubeBinaries(repoRoot, say = console.error) {
   if (!go) throw new Error('no Go toolchain to build kube-apiserver (looked for $GO_BIN, go on PATH, /usr/local/go/bin/go)');
   mkdirSync(root, { recursive: true });
   const logFile = join(root, `build-${version}.log`);
-  say(`building kube-apiserver, kubectl and etcd for Kubernetes ${version} (first run: 4-6 min); log: ${logFile}`);
+  say(`building kube-apiserver, kubectl and etcd for Kubernetes ${version} (first run: 5-9 min on 2 cores); log: ${logFile}`);
   const t0 = performance.now();
   // Built in a private temp dir, then renamed into place: a concurrent caller never sees half of it.
   const tmp = mkdtempSync(join(root, '.tmp-'));
