@@ -143,7 +143,7 @@ export async function startKubeServer(bins, { readyTimeoutMs = 120_000 } = {}) {
   let stopping = null;
 
   const killAll = () => {
-    for (const c of children.reverse()) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    for (const c of [...children].reverse()) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   };
   const onSignal = (sig) => stop().finally(() => process.exit(sig === 'SIGINT' ? 130 : 143));
