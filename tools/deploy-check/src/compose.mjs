@@ -1,41 +1,9 @@
-// docker-compose.yml checks:
-//   compose-schema   ajv against the Compose Specification JSON schema (the copy embedded in
-//                    compose-go, printed by `deploy-check-go compose-schema`)
-//   compose-load     compose-go's loader: interpolation, normalisation, consistency
-//   compose-contract images, ports, credentials, env contract, depends_on order, healthchecks
-import Ajv2020Module from 'ajv/dist/2020.js';
+// docker-compose.yml checks beyond what compose-go's loader (`deploy-check-go compose`: the
+// Compose Specification schema, interpolation, consistency, depends_on cycles) already proves:
+// images, ports, credentials, env contract, depends_on conditions, healthchecks.
 import { parse } from 'yaml';
-import { APPS, COMPOSE, SERVICES, envKeys } from './contract.mjs';
-import { imageProblem, topicProblems, topicsIn } from './k8s-policy.mjs';
-
-const Ajv2020 = Ajv2020Module.default ?? Ajv2020Module;
-
-export function compileComposeSchema(schemaText) {
-  const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: true });
-  // The compose schema uses no standard `format`s (so no ajv-formats); these are the ones
-  // compose-go registers itself, declared in case a schema version starts using them.
-  ajv.addFormat('duration', /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/);
-  ajv.addFormat('expose', true);
-  ajv.addFormat('ports', true);
-  return ajv.compile(JSON.parse(schemaText));
-}
-
-/** @returns {{ subject: string, ok: boolean, detail?: string }[]} */
-export function validateComposeSchema(validate, rawText) {
-  const doc = parse(rawText, { merge: true });
-  const ok = validate(doc);
-  if (ok) return [{ subject: 'docker-compose.yml', ok: true }];
-  return validate.errors.map((e) => ({
-    subject: `docker-compose.yml${e.instancePath || ''}`,
-    ok: false,
-    detail: `${e.message}${extra(e.params)}`,
-  }));
-}
-
-function extra(params = {}) {
-  const p = params.additionalProperty ?? params.unevaluatedProperty;
-  return p ? ` (${p})` : '';
-}
+import { APPS, COMPOSE, SERVICES, TOPICS, envKeys } from './contract.mjs';
+import { imageProblem } from './dockerfile.mjs';
 
 const asList = (v) => (Array.isArray(v) ? v : [v]);
 const published = (svc) => (svc.ports ?? []).map((p) => Number(p.published));
@@ -161,8 +129,6 @@ export function checkComposeContract(rawText, project) {
     }
     push(`depends_on ${svc}`, problems.length === 0, problems.join('; ') || Object.entries(got).map(([d, v]) => `${d}:${v.condition}`).join(', '));
   }
-  const cycle = findCycle(s);
-  push('depends_on acyclic', !cycle, cycle ? `cycle ${cycle.join(' -> ')}` : undefined);
   return results;
 }
 
@@ -173,25 +139,19 @@ function parseDuration(d) {
   return total;
 }
 
-function findCycle(services) {
-  const state = {};
-  const stack = [];
-  const visit = (n) => {
-    if (state[n] === 1) return [...stack.slice(stack.indexOf(n)), n];
-    if (state[n] === 2) return null;
-    state[n] = 1;
-    stack.push(n);
-    for (const d of Object.keys(services[n]?.depends_on ?? {})) {
-      const c = visit(d);
-      if (c) return c;
-    }
-    stack.pop();
-    state[n] = 2;
-    return null;
-  };
-  for (const n of Object.keys(services)) {
-    const c = visit(n);
-    if (c) return c;
+/** Extract `--topic NAME --partitions N` pairs from a script. */
+function topicsIn(script) {
+  const found = {};
+  for (const m of script.matchAll(/--topic[= ]+["']?([\w.-]+)["']?\s+--partitions[= ]+(\d+)/g)) found[m[1]] = Number(m[2]);
+  return found;
+}
+
+function topicProblems(found) {
+  const problems = [];
+  for (const [t, p] of Object.entries(TOPICS)) {
+    if (!(t in found)) problems.push(`topic ${t} not created`);
+    else if (found[t] !== p) problems.push(`topic ${t} has ${found[t]} partitions (contract: ${p})`);
   }
-  return null;
+  for (const t of Object.keys(found)) if (!(t in TOPICS)) problems.push(`unexpected topic ${t}`);
+  return problems;
 }

@@ -139,3 +139,16 @@ export const K8S = {
   /** kind: host port mappings in k8s/kind-cluster.yaml must reach these NodePorts. */
   kindNodePorts: { grpc: 30051, http: 30080 },
 };
+
+/** What the Rego policies (../policy) see as data.contract, with each service's in-cluster env. */
+export function policyData() {
+  const k8sEnv = Object.fromEntries(APPS.map((app) => [app, {
+    ...K8S.env.common,
+    ...(SERVICES[app].kafka ? K8S.env.kafka : {}),
+    ...K8S.env[app],
+    GRPC_PORT: String(SERVICES[app].grpcPort),
+    HTTP_PORT: String(SERVICES[app].httpPort),
+  }]));
+  const keys = Object.fromEntries(APPS.map((app) => [app, envKeys(app)]));
+  return { apps: APPS, services: SERVICES, topics: TOPICS, k8s: K8S, envKeys: keys, k8sEnv };
+}

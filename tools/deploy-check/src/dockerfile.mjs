@@ -1,7 +1,17 @@
 // Static checks of apps/<app>/Dockerfile: multi-stage, non-root final stage, node as PID 1,
 // pinned base images, only the bundle in the runtime image. A small parser, no Docker needed.
 import { SERVICES } from './contract.mjs';
-import { imageProblem } from './k8s-policy.mjs';
+
+/** Why an image reference is not pinned (no tag, or :latest), or null when it is. */
+export function imageProblem(image) {
+  if (!image || typeof image !== 'string') return 'no image';
+  if (image.includes('@sha256:')) return null;
+  const lastSegment = image.slice(image.lastIndexOf('/') + 1);
+  if (!lastSegment.includes(':')) return `image "${image}" has no tag`;
+  const tag = lastSegment.slice(lastSegment.indexOf(':') + 1);
+  if (tag === '' || tag === 'latest') return `image "${image}" uses :latest`;
+  return null;
+}
 
 /** Parse into instructions [{ op, args, line }], joining continuation lines and dropping comments. */
 export function parseDockerfile(text) {

@@ -2,11 +2,10 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { checkComposeContract, compileComposeSchema, validateComposeSchema } from './compose.mjs';
+import { checkComposeContract } from './compose.mjs';
 import { APPS } from './contract.mjs';
 import { checkDockerfile } from './dockerfile.mjs';
-import { checkK8sPolicy, checkKindCluster } from './k8s-policy.mjs';
-import { validateStrict, validateWithModels } from './k8s-schema.mjs';
+import { checkK8sPolicy } from './k8s-policy.mjs';
 import { findKustomizations, parseManifests, renderKustomization } from './render.mjs';
 import { ensureGoHelper, ensureKustomize, runGoHelper } from './tools.mjs';
 
@@ -52,29 +51,25 @@ export async function runAll({ repoRoot }) {
     }
   });
 
-  // 2. Kubernetes: render, schema, strict decode, policy
+  // 2. Kubernetes: render, policy (schema, validation and admission: server-check.mjs)
   await timed('k8s', async () => {
     const targets = findKustomizations(repoRoot);
     if (!targets.length) add('render', '-', 'kustomize build', [{ subject: 'k8s/', ok: false, detail: 'no kustomization found under k8s/base or k8s/overlays/*' }]);
     if (!kustomize) return;
+    const kindCluster = join(repoRoot, 'k8s', 'kind-cluster.yaml');
+    const kindClusterYaml = existsSync(kindCluster) ? readFileSync(kindCluster, 'utf8') : null;
     for (const t of targets) {
       const r = renderKustomization(kustomize, t.dir, repoRoot);
       add('render', t.name, 'kustomize build', [{ subject: relative(repoRoot, t.dir), ok: r.ok, detail: r.ok ? `${r.objects.length} objects` : r.error }]);
       if (!r.ok) continue;
-      add('k8s-schema', t.name, 'openapi (kubernetes-models)', await validateWithModels(r.objects));
       if (helper) {
         try {
-          add('k8s-schema', t.name, 'strict decode (k8s.io/api)', validateStrict(helper, r.yaml));
+          add('k8s-policy', t.name, null, checkK8sPolicy(helper, r.objects, t, kindClusterYaml));
         } catch (e) {
-          add('k8s-schema', t.name, 'strict decode (k8s.io/api)', [{ subject: t.name, ok: false, detail: e.message }]);
+          add('k8s-policy', t.name, 'opa', [{ subject: t.name, ok: false, detail: e.message }]);
         }
       }
-      add('k8s-policy', t.name, null, checkK8sPolicy(r.objects, t));
       add('render', t.name, 'kubectl kustomize parity', [kubectlParity(t.dir, r.objects, repoRoot)]);
-    }
-    const kindCluster = join(repoRoot, 'k8s', 'kind-cluster.yaml');
-    if (targets.some((t) => t.overlay === 'kind')) {
-      add('k8s-policy', 'overlays/kind', 'kind-cluster', [checkKindCluster(existsSync(kindCluster) ? readFileSync(kindCluster, 'utf8') : null)]);
     }
   });
 
@@ -87,7 +82,6 @@ export async function runAll({ repoRoot }) {
     }
     const rawText = readFileSync(file, 'utf8');
     if (!helper) return;
-    add('compose', 'docker-compose.yml', 'compose-spec schema (ajv)', validateComposeSchema(compileComposeSchema(runGoHelper(helper, ['compose-schema'])), rawText));
     let project = null;
     try {
       project = JSON.parse(runGoHelper(helper, ['compose', file]));

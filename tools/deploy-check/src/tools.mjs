@@ -20,7 +20,7 @@ export function cacheDir() {
   return join(base, 'order-system', 'bin');
 }
 
-function findGo() {
+export function findGo() {
   for (const candidate of [process.env.GO_BIN, 'go', '/usr/local/go/bin/go']) {
     if (!candidate) continue;
     const r = spawnSync(candidate, ['version'], { encoding: 'utf8' });
@@ -29,7 +29,7 @@ function findGo() {
   return null;
 }
 
-function goEnv(extra = {}) {
+export function goEnv(extra = {}) {
   // GOTOOLCHAIN=local: never download another Go toolchain; GOFLAGS cleared of surprises.
   return { ...process.env, GOTOOLCHAIN: 'local', GOFLAGS: '-mod=readonly -buildvcs=false', CGO_ENABLED: '0', ...extra };
 }

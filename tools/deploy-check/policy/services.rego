@@ -1,0 +1,52 @@
+# Each Service selects some pod template, targets ports it exposes, and a headless one is its
+# StatefulSet's serviceName.
+package k8s.services
+
+import data.lib
+
+selecting contains svc if {
+	some svc in lib.objects_of("Service")
+	svc.spec.selector
+}
+
+matched(svc) := {w |
+	some w in lib.workloads
+	not w.kind in {"Job", "CronJob"}
+	lib.labels_match(svc.spec.selector, lib.pod_labels(w))
+}
+
+deny contains msg if {
+	some svc in selecting
+	count(matched(svc)) == 0
+	msg := sprintf("%s: selector %s matches no pod template", [lib.name(svc), json.marshal(svc.spec.selector)])
+}
+
+deny contains msg if {
+	some svc in selecting
+	ws := matched(svc)
+	ports := {p | some w in ws; some c in object.get(lib.pod_spec(w), "containers", []); some p in object.get(c, "ports", [])}
+	some p in object.get(svc.spec, "ports", [])
+	target := object.get(p, "targetPort", p.port)
+	count(ws) > 0
+	not exposes(ports, target)
+	msg := sprintf("%s: targetPort %v not exposed by %s", [lib.name(svc), target, concat(", ", sort([lib.name(w) | some w in ws]))])
+}
+
+exposes(ports, target) if {
+	some p in ports
+	p.name == target
+}
+
+exposes(ports, target) if {
+	some p in ports
+	p.containerPort == target
+}
+
+deny contains msg if {
+	some svc in selecting
+	svc.spec.clusterIP == "None"
+	some sts in matched(svc)
+	sts.kind == "StatefulSet"
+	sts.spec.serviceName != svc.metadata.name
+	msg := sprintf("%s: headless Service is not the serviceName of %s", [lib.name(svc), lib.name(sts)])
+}
