@@ -40,6 +40,8 @@ export const ALGORITHMS = ['ES256', 'RS256', 'EdDSA'];
 export class TokenVerifier {
   private readonly keys: Parameters<typeof jwtVerify>[1];
   private readonly cache = new Map<string, { caller: Caller; until: number }>();
+  /** Tokens being verified now: concurrent calls with one token share its verification. */
+  private readonly verifying = new Map<string, Promise<Caller>>();
   private readonly cacheSize: number;
   private readonly toleranceSec: number;
 
@@ -56,11 +58,18 @@ export class TokenVerifier {
   async verify(authorization: string | undefined): Promise<Caller> {
     const token = /^Bearer +(\S{1,8192})$/i.exec(authorization ?? '')?.[1];
     if (!token) throw unauthenticated(authorization ? 'the Authorization header is not "Bearer <token>"' : 'a bearer token is required');
-    const now = Date.now();
     const cached = this.cache.get(token);
-    if (cached && now < cached.until) return cached.caller;
+    if (cached && Date.now() < cached.until) return cached.caller;
     if (cached) this.cache.delete(token);
+    let verifying = this.verifying.get(token);
+    if (!verifying) {
+      verifying = this.verifyNow(token).finally(() => this.verifying.delete(token));
+      this.verifying.set(token, verifying);
+    }
+    return verifying;
+  }
 
+  private async verifyNow(token: string): Promise<Caller> {
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, this.keys, {
