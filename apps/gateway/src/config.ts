@@ -43,12 +43,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     httpRequestTimeoutMs: int('HTTP_REQUEST_TIMEOUT_MS', 30_000, 100, 600_000),
     httpKeepAliveTimeoutMs: int('HTTP_KEEPALIVE_TIMEOUT_MS', 5000, 100, 600_000),
     maxHeaderBytes: int('MAX_HEADER_BYTES', 16 * 1024, 1024, 1024 * 1024),
+    /** The built web console (apps/console's dist), served under /console/; empty: not served. */
+    consoleDir: str('CONSOLE_DIR', ''),
+    /** The local stack's dev signing key: turns on POST /dev/token for the console's "sign in as". Refused in production. */
+    devSignerKeyFile: str('AUTH_DEV_SIGNER_KEY_FILE', ''),
     /** Origins browsers may call from ("*" in a port matches any port). None by default in production. */
     corsOrigins: list('CORS_ORIGINS', production ? ['none'] : ['http://localhost:*', 'http://127.0.0.1:*']),
   });
-  if (!config.authJwksUrl === !config.authJwksFile) {
-    throw new ConfigError(['set exactly one of AUTH_JWKS_URL and AUTH_JWKS_FILE (where the keys that sign tokens are)']);
-  }
+  const problems = [
+    !config.authJwksUrl === !config.authJwksFile ? 'set exactly one of AUTH_JWKS_URL and AUTH_JWKS_FILE (where the keys that sign tokens are)' : '',
+    production && config.devSignerKeyFile ? 'AUTH_DEV_SIGNER_KEY_FILE is for the local stack only: production must not sign its own tokens' : '',
+  ].filter(Boolean);
+  if (problems.length > 0) throw new ConfigError(problems);
   return { ...config, corsOrigins: config.corsOrigins.filter((o) => o !== 'none') };
 }
 

@@ -44,6 +44,8 @@ export function buildService(config: Config, { deps, registry, verifier, log, me
     maxBodyBytes: config.maxBodyBytes,
     rpcTimeoutMs: config.rpcTimeoutMs,
     corsOrigins: config.corsOrigins,
+    consoleDir: config.consoleDir || undefined,
+    devSignerKeyFile: config.devSignerKeyFile || undefined,
     limits: {
       maxConnections: config.httpMaxConnections,
       headersTimeoutMs: config.httpHeadersTimeoutMs,

@@ -10,6 +10,7 @@ import type { MetricsRegistry } from '@order-system/metrics';
 import cors from 'cors';
 import type { Admission } from '../app/admission.js';
 import type { Deps } from '../app/deps.js';
+import { consoleFiles, devSigner } from './console.js';
 import { restRoutes } from './rest.js';
 
 export interface HttpOptions {
@@ -29,6 +30,10 @@ export interface HttpOptions {
   limits: HttpLimits;
   /** Origins browsers may call from; "*" in one matches any port. */
   corsOrigins: string[];
+  /** The web console's files, served under /console/ (optional). */
+  consoleDir?: string;
+  /** The local stack's dev signing key, for POST /dev/token (optional; never in production). */
+  devSignerKeyFile?: string;
 }
 
 export interface HttpLimits {
@@ -41,7 +46,7 @@ export interface HttpLimits {
 
 /**
  * The public HTTP/1.1 listener: Connect (JSON and binary) and gRPC-Web for
- * the public services, and the original REST routes. Every call needs a
+ * the public services, the original REST routes, and the web console. Every call needs a
  * bearer token (the Connect interceptor, the REST routes: the same check).
  * Each request is handled in the correlation context of its x-correlation-id
  * if that is acceptable, else of one made up. Slow and oversized clients are
@@ -54,6 +59,8 @@ export function createHttpServer(opts: HttpOptions): http.Server {
     interceptors: [connectAuthInterceptor(opts.authenticate)],
   });
   const rest = restRoutes(opts.deps, opts.registry, opts);
+  const consolePage = consoleFiles(opts.consoleDir);
+  const signer = devSigner(opts.devSignerKeyFile);
   const allowCors = cors({
     origin: (origin, allow) => allow(null, origin !== undefined && opts.corsOrigins.some((pattern) => originMatches(pattern, origin))),
     methods: [...connectCors.allowedMethods, 'OPTIONS'],
@@ -83,6 +90,7 @@ export function createHttpServer(opts: HttpOptions): http.Server {
     const url = new URL(req.url ?? '/', 'http://gateway');
     try {
       if (await rest(req, res, url, correlationId)) return;
+      if (consolePage(req, res, url) || (await signer(req, res, url))) return;
       connect(req, res);
     } catch (err) {
       opts.log.error({ err, path: url.pathname }, 'http request failed');
