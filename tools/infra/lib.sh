@@ -34,9 +34,10 @@ fi
 
 : "${POSTGRES_HOST:=127.0.0.1}"
 : "${POSTGRES_PORT:=5432}"
-: "${POSTGRES_USER:=postgres}"
-: "${POSTGRES_PASSWORD:=postgres123}"
 : "${POSTGRES_DB:=ecommerce_inventory}"
+# The cluster's superuser; its password, and every other credential, is generated under
+# $INFRA_DIR/secrets on first start (components/secrets.sh).
+PG_SUPERUSER=postgres
 
 : "${KAFKA_VERSION:=4.4.0}"
 : "${KAFKA_PORT:=9092}"
@@ -185,6 +186,9 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >&2
 }
 
+# shellcheck source=components/secrets.sh
+source "$INFRA_HOME/components/secrets.sh"
+[[ -s $SECRETS_ENV ]] && secrets_load
 # shellcheck source=components/postgres.sh
 source "$INFRA_HOME/components/postgres.sh"
 # shellcheck source=components/kafka.sh
@@ -194,4 +198,4 @@ source "$INFRA_HOME/components/ferretdb.sh"
 
 # Components in start order; stop in reverse. Each has <name>_install/_start/_stop/_status.
 # shellcheck disable=SC2034 # used by up.sh, down.sh, status.sh
-COMPONENTS=(postgres kafka ferretdb)
+COMPONENTS=(secrets postgres kafka ferretdb)

@@ -16,5 +16,6 @@ infra_lock
 for c in "${COMPONENTS[@]}"; do "${c}_install"; done
 for c in "${COMPONENTS[@]}"; do "${c}_up"; done
 kafka_ensure_topics
+kafka_acls
 info "ready after ${SECONDS}s"
 "$INFRA_HOME/status.sh"

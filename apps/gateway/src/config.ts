@@ -1,9 +1,11 @@
-import { common, int, list, parseConfig, port, str, bool, ConfigError } from '@order-system/config';
+import { bool, common, ConfigError, int, list, parseConfig, port, str, TLS_VARIABLES } from '@order-system/config';
 
 export function loadConfig(env: Record<string, string | undefined> = process.env) {
   const production = env.NODE_ENV === 'production';
   const config = parseConfig(env, {
     ...common,
+    /** Where the public listeners (gRPC, HTTP) bind; the admin port binds BIND_HOST. */
+    publicBindHost: str('PUBLIC_BIND_HOST', '0.0.0.0'),
     grpcPort: port('GRPC_PORT', 50051),
     /** Connect, gRPC-Web and REST. */
     httpPort: port('HTTP_PORT', 8080),
@@ -49,7 +51,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     devSignerKeyFile: str('AUTH_DEV_SIGNER_KEY_FILE', ''),
     /** Origins browsers may call from ("*" in a port matches any port). None by default in production. */
     corsOrigins: list('CORS_ORIGINS', production ? ['none'] : ['http://localhost:*', 'http://127.0.0.1:*']),
-  });
+  }, { requiredInProduction: TLS_VARIABLES });
   const problems = [
     !config.authJwksUrl === !config.authJwksFile ? 'set exactly one of AUTH_JWKS_URL and AUTH_JWKS_FILE (where the keys that sign tokens are)' : '',
     production && config.devSignerKeyFile ? 'AUTH_DEV_SIGNER_KEY_FILE is for the local stack only: production must not sign its own tokens' : '',

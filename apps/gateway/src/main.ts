@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { TokenVerifier } from '@order-system/auth';
-import { createServiceClient, descriptorRegistry, healthChecker, startGrpcServer } from '@order-system/grpc';
+import { createServiceClient, descriptorRegistry, healthChecker, startGrpcServer, tlsFromFiles } from '@order-system/grpc';
 import { Lifecycle, runMain } from '@order-system/lifecycle';
 import { createLogger } from '@order-system/logger';
 import { createMetricsRegistry, startAdminServer } from '@order-system/metrics';
@@ -18,8 +18,13 @@ runMain('gateway', async () => {
   if (config.otelEnabled) life.defer('tracing', (await startTracing({ service: 'gateway' })).shutdown);
   const metrics = createMetricsRegistry();
 
+  // Mutual TLS to inventory and the order-store, each proving it is the service it is meant to be.
+  const tls = tlsFromFiles({ caFile: config.tlsCaFile, certFile: config.tlsCertFile, keyFile: config.tlsKeyFile });
   // Ready while what the gateway calls answers its health checks (each asked at most once a second).
-  const dependencies = { inventory: healthChecker(config.inventoryAddr), 'order-store': healthChecker(config.orderStoreAddr) };
+  const dependencies = {
+    inventory: healthChecker(config.inventoryAddr, { tls, serverName: 'inventory' }),
+    'order-store': healthChecker(config.orderStoreAddr, { tls, serverName: 'order-store' }),
+  };
   const readiness = async () => {
     const checks = Object.fromEntries(await Promise.all(Object.entries(dependencies).map(async ([name, d]) => [name, await d.check()])));
     return { ready: Object.values(checks).every((s) => s === 'SERVING'), checks };
@@ -30,13 +35,13 @@ runMain('gateway', async () => {
     for (const d of Object.values(dependencies)) d.close();
   });
 
-  const clientOpts = { defaultTimeoutMs: config.rpcTimeoutMs, metrics };
+  const clientOpts = { defaultTimeoutMs: config.rpcTimeoutMs, metrics, tls };
   const deps = {
-    inventory: withStreamedReservations(createServiceClient(inventory.v1.InventoryServiceService, config.inventoryAddr, clientOpts), {
-      defaultTimeoutMs: config.rpcTimeoutMs,
-      metrics,
-    }),
-    orderStore: createServiceClient(orderstore.v1.OrderStoreServiceService, config.orderStoreAddr, clientOpts),
+    inventory: withStreamedReservations(
+      createServiceClient(inventory.v1.InventoryServiceService, config.inventoryAddr, { ...clientOpts, serverName: 'inventory' }),
+      { defaultTimeoutMs: config.rpcTimeoutMs, metrics },
+    ),
+    orderStore: createServiceClient(orderstore.v1.OrderStoreServiceService, config.orderStoreAddr, { ...clientOpts, serverName: 'order-store' }),
   };
   life.defer('clients', () => {
     deps.inventory.close();
@@ -52,7 +57,7 @@ runMain('gateway', async () => {
   });
   const { grpcServices, authenticate, httpServer } = buildService(config, { deps, registry: descriptorRegistry(descriptorSetBase64), verifier, log, metrics });
   const grpcServer = await startGrpcServer({
-    host: config.bindHost,
+    host: config.publicBindHost,
     port: config.grpcPort,
     services: grpcServices,
     descriptorSetBase64,
@@ -64,7 +69,7 @@ runMain('gateway', async () => {
   });
   life.defer('grpc server', () => grpcServer.close(config.shutdownTimeoutMs / 2));
 
-  httpServer.listen(config.httpPort, config.bindHost);
+  httpServer.listen(config.httpPort, config.publicBindHost);
   await once(httpServer, 'listening');
   life.defer('http server', async () => {
     httpServer.close();

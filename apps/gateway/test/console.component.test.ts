@@ -57,7 +57,8 @@ describe('the dev signer', () => {
 
   it('is refused in production, naming the setting', async () => {
     const { auth } = await gateway({});
-    const production = { NODE_ENV: 'production', AUTH_JWKS_FILE: auth.jwksFile, AUTH_ISSUER: 'https://id.example', AUTH_AUDIENCE: 'shop' };
+    const tls = { TLS_CA_FILE: '/tls/ca.crt', TLS_CERT_FILE: '/tls/gateway.crt', TLS_KEY_FILE: '/tls/gateway.key' };
+    const production = { NODE_ENV: 'production', AUTH_JWKS_FILE: auth.jwksFile, AUTH_ISSUER: 'https://id.example', AUTH_AUDIENCE: 'shop', ...tls };
     expect(() => loadConfig(production)).not.toThrow();
     expect(() => loadConfig({ ...production, AUTH_DEV_SIGNER_KEY_FILE: auth.privateKeyFile })).toThrow(ConfigError);
     expect(() => loadConfig({ ...production, AUTH_DEV_SIGNER_KEY_FILE: auth.privateKeyFile })).toThrow(/AUTH_DEV_SIGNER_KEY_FILE is for the local stack only/);

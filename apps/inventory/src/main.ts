@@ -1,11 +1,11 @@
-import { KafkaClient } from '@order-system/kafka';
+import { KafkaClient, kafkaSecurity } from '@order-system/kafka';
 import { Lifecycle, runMain, startupStep } from '@order-system/lifecycle';
 import { createLogger } from '@order-system/logger';
 import { createMetricsRegistry, startAdminServer } from '@order-system/metrics';
 import { descriptorSetBase64 } from '@order-system/proto';
 import { startTracing } from '@order-system/tracing';
-import { startGrpcServer } from '@order-system/grpc';
-import { createPool, migrate } from './adapters/postgres.js';
+import { authorizeByCertificate, startGrpcServer, tlsFromFiles } from '@order-system/grpc';
+import { createPool, migrate, requireMigrated } from './adapters/postgres.js';
 import { loadConfig } from './config.js';
 import { buildService } from './service.js';
 
@@ -20,21 +20,19 @@ runMain('inventory', async () => {
   const admin = await startAdminServer({ host: config.bindHost, port: config.adminPort, registry: metrics, readiness: async () => ({ ready }) });
   life.defer('admin server', () => admin.close());
 
-  const pool = createPool(
-    {
-      host: config.postgresHost,
-      port: config.postgresPort,
-      user: config.postgresUser,
-      password: config.postgresPassword,
-      database: config.postgresDb,
-      poolSize: config.postgresPoolSize,
-    },
-    log,
-  );
-  life.defer('postgres', () => pool.end());
-  await startupStep('postgres migrations', () => migrate(pool, log), log);
+  const database = { host: config.postgresHost, port: config.postgresPort, database: config.postgresDb };
+  if (config.postgresMigrationUser) {
+    const owner = createPool({ ...database, user: config.postgresMigrationUser, password: config.postgresMigrationPassword, poolSize: 1 }, log);
+    await startupStep('postgres migrations', () => migrate(owner, log, { runtimeRole: config.postgresUser }), log).finally(() => owner.end());
+  }
+  if (process.argv[2] === 'migrate') return life.shutdown('migrations applied');
 
-  const kafka = new KafkaClient({ brokers: config.kafkaBrokers, clientId: 'inventory', log });
+  const pool = createPool({ ...database, user: config.postgresUser, password: config.postgresPassword, poolSize: config.postgresPoolSize }, log);
+  life.defer('postgres', () => pool.end());
+  await startupStep('postgres schema', () => requireMigrated(pool), log);
+
+  const tls = tlsFromFiles({ caFile: config.tlsCaFile, certFile: config.tlsCertFile, keyFile: config.tlsKeyFile });
+  const kafka = new KafkaClient({ brokers: config.kafkaBrokers, clientId: 'inventory', log, ...kafkaSecurity(config) });
   const producer = await startupStep('kafka', () => kafka.producer(), log);
   life.defer('kafka producer', () => producer.close());
 
@@ -46,6 +44,9 @@ runMain('inventory', async () => {
     descriptorSetBase64,
     log,
     metrics,
+    tls,
+    // Only the gateway calls inventory (docs/design.md, "Service to service").
+    authenticate: authorizeByCertificate({ '/inventory.v1.InventoryService/*': ['gateway'] }),
   });
   life.defer('grpc server', () => server.close(config.shutdownTimeoutMs / 2));
   await service.start();

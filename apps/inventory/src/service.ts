@@ -1,4 +1,4 @@
-import { topicNames, topicSpecs, type KafkaClient, type Producer } from '@order-system/kafka';
+import { topicNames, type KafkaClient, type Producer } from '@order-system/kafka';
 import type { Logger } from '@order-system/logger';
 import { counter, createMetricsRegistry, type MetricsRegistry } from '@order-system/metrics';
 import type pg from 'pg';
@@ -40,7 +40,6 @@ export function buildService(config: Config, { pool, kafka, producer, log, metri
     metrics,
     grpcServices: [inventoryGrpcService(repo, config.reservationTtlMs, metrics, log)],
     async start() {
-      await kafka.ensureTopics(topicSpecs(topics));
       relay.start();
       await consumer.start();
       sweeper = setInterval(() => {

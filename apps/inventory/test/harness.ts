@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServiceClient, startGrpcServer } from '@order-system/grpc';
 import { decodeEvent, KafkaClient, topicNames, type IncomingMessage } from '@order-system/kafka';
 import { descriptorSetBase64, events, inventory } from '@order-system/proto';
+import { serviceEnv } from '@order-system/local-stack';
 import { createTestDatabase, tcpProxy, testConfig, testLogger, testTopicPrefix } from '@order-system/testing';
 import pg from 'pg';
 import { createPool, migrate } from '../src/adapters/postgres.js';
@@ -21,6 +22,7 @@ export async function startInventory(env: Record<string, string> = {}) {
   const proxy = await tcpProxy(infra.postgresHost, infra.postgresPort);
   const config = loadConfig({
     ...process.env,
+    ...serviceEnv('inventory'),
     POSTGRES_HOST: '127.0.0.1',
     POSTGRES_PORT: String(proxy.port),
     POSTGRES_DB: db.name,
@@ -28,13 +30,18 @@ export async function startInventory(env: Record<string, string> = {}) {
     KAFKA_GROUP_ID: `inventory-${randomUUID()}`,
     ...env,
   });
-  const pool = createPool(
-    { host: config.postgresHost, port: config.postgresPort, user: config.postgresUser, password: config.postgresPassword, database: config.postgresDb, poolSize: 20 },
-    log,
-  );
-  await migrate(pool, log);
-  const kafka = new KafkaClient({ brokers: infra.kafkaBrokers, clientId: 'test', log });
+  // Migrated as the migration role; run as the runtime role, as main.ts does.
+  const database = { host: config.postgresHost, port: config.postgresPort, database: config.postgresDb };
+  const owner = createPool({ ...database, user: config.postgresMigrationUser, password: config.postgresMigrationPassword, poolSize: 1 }, log);
+  await migrate(owner, log, { runtimeRole: config.postgresUser });
+  await owner.end();
+  const pool = createPool({ ...database, user: config.postgresUser, password: config.postgresPassword, poolSize: 20 }, log);
+  // The admin sets the run's topics up and plays the other services; inventory has its own principal.
+  const admin = new KafkaClient({ ...infra.kafka('admin'), clientId: 'test', log });
+  await admin.provision(topicNames(topics.prefix));
+  const kafka = new KafkaClient({ ...infra.kafka('inventory'), clientId: 'inventory', log });
   const producer = await kafka.producer();
+  const adminProducer = await admin.producer();
   const service = buildService(config, { pool, kafka, producer, log });
   const server = await startGrpcServer({ host: '127.0.0.1', port: 0, services: service.grpcServices, descriptorSetBase64, log });
   await service.start();
@@ -44,7 +51,7 @@ export async function startInventory(env: Record<string, string> = {}) {
   const published: events.v1.OrderEvent[] = [];
   /** The correlation id each published event carries, by event id. */
   const correlationOf = new Map<string, string | undefined>();
-  const watcher = kafka.consumer({
+  const watcher = admin.consumer({
     groupId: `watch-${randomUUID()}`,
     topic: names.orderEvents,
     handle: async (m: IncomingMessage) => {
@@ -81,7 +88,7 @@ export async function startInventory(env: Record<string, string> = {}) {
           amount: undefined,
         },
       };
-      await producer.send(names.paymentEvents, [{ key: orderId, value: events.v1.PaymentEvent.encode(event).finish() }]);
+      await adminProducer.send(names.paymentEvents, [{ key: orderId, value: events.v1.PaymentEvent.encode(event).finish() }]);
       return eventId;
     },
     async stop() {
@@ -90,11 +97,12 @@ export async function startInventory(env: Record<string, string> = {}) {
       await service.stop();
       await server.close(1000);
       await producer.close();
+      await adminProducer.close();
       await pool.end();
       await direct.end();
       await proxy.close();
       await db.drop();
-      await kafka.deleteTopicsWithPrefix(topics.prefix);
+      await admin.deleteTopicsWithPrefix(topics.prefix);
     },
   };
 }

@@ -3,6 +3,7 @@ import { status } from '@grpc/grpc-js';
 import { isAppError } from '@order-system/errors';
 import { inventory, orders } from '@order-system/proto';
 import { eventually } from '@order-system/testing';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reserveStock } from '../src/app/reserve-stock.js';
 import { settlePayments } from '../src/app/settle-payment.js';
@@ -146,8 +147,11 @@ describe('inventory service', () => {
   it('sells on approval and releases on decline, once per event, publishing the outcome', async () => {
     const p = await product(10);
     const sold = order([{ productId: p.productId, quantity: 2 }]);
+    sold.order.paymentToken = 'tok_visa';
     const declined = order([{ productId: p.productId, quantity: 3 }]);
     await inv.client.reserveStock(sold);
+    const tokenOf = async (orderId: string) => (await inv.db.query('SELECT payment_token FROM reservations WHERE order_id = $1', [orderId])).rows[0].payment_token;
+    expect(await tokenOf(sold.order.orderId)).toBe('tok_visa'); // until the payment result is recorded
     await inv.client.reserveStock(declined);
     const eventId = await inv.pay(sold.order.orderId, true);
     await inv.pay(sold.order.orderId, true, eventId); // redelivery
@@ -167,6 +171,26 @@ describe('inventory service', () => {
     const metrics = await inv.metrics.metrics();
     expect(metrics).toMatch(/^stock_released_units_total [1-9]\d*$/m);
     expect(metrics).toMatch(/^stock_reserved_units_total [1-9]\d*$/m);
+    expect(await tokenOf(sold.order.orderId)).toBe(''); // cleared with the result
+    expect((await inv.client.reserveStock(sold)).created).toBe(false); // and the order still replays
+  });
+
+  it('runs as a role that is no superuser and may not change the schema', async () => {
+    const { rows } = await inv.db.query(
+      "SELECT u.usename, u.usesuper FROM pg_stat_activity a JOIN pg_user u ON u.usesysid = a.usesysid WHERE a.datname = current_database() AND a.application_name = 'inventory'",
+    );
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.every((r) => r.usename === inv.config.postgresUser && r.usesuper === false)).toBe(true);
+    const runtime = new pg.Client({ host: inv.config.postgresHost, port: inv.config.postgresPort, user: inv.config.postgresUser, password: inv.config.postgresPassword, database: inv.config.postgresDb });
+    await runtime.connect();
+    try {
+      for (const ddl of ['CREATE TABLE intruder (x int)', 'DROP TABLE reservations', 'ALTER TABLE products DROP CONSTRAINT stock_conserved', 'TRUNCATE outbox']) {
+        await expect(runtime.query(ddl), ddl).rejects.toThrow(/permission denied|must be owner/);
+      }
+      await runtime.query('SELECT count(*) FROM products'); // its DML is granted
+    } finally {
+      await runtime.end();
+    }
   });
 
   it('settles a batch of payment results in one transaction as if one at a time, and none of a batch naming an unknown order', async () => {

@@ -31,7 +31,7 @@ beforeAll(async () => {
     log,
   );
   await migrate(pool, log);
-  kafka = new KafkaClient({ brokers: infra.kafkaBrokers, clientId: 'test', log });
+  kafka = new KafkaClient({ ...infra.kafka('admin'), clientId: 'test', log });
   await kafka.ensureTopics([{ topic, partitions: 1 }]);
   producer = await kafka.producer();
   watcher = kafka.consumer({

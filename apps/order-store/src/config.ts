@@ -1,4 +1,4 @@
-import { common, int, kafka, mongodb, parseConfig, port, str } from '@order-system/config';
+import { common, KAFKA_CREDENTIALS, TLS_VARIABLES, int, kafka, mongodb, parseConfig, port, str } from '@order-system/config';
 
 export function loadConfig(env: Record<string, string | undefined> = process.env) {
   return parseConfig(env, {
@@ -12,7 +12,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     watchPollMs: int('WATCH_POLL_MS', 500, 50, 60_000),
     /** How long a new order may wait for its end before it is stored as PENDING (0: stored at once). */
     pendingHoldMs: int('PENDING_HOLD_MS', 1000, 0, 60_000),
-  });
+  }, { requiredInProduction: [...TLS_VARIABLES, ...KAFKA_CREDENTIALS, 'MONGODB_URI'] });
 }
 
 export type Config = ReturnType<typeof loadConfig>;

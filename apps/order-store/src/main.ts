@@ -1,5 +1,5 @@
-import { startGrpcServer } from '@order-system/grpc';
-import { KafkaClient } from '@order-system/kafka';
+import { authorizeByCertificate, startGrpcServer, tlsFromFiles } from '@order-system/grpc';
+import { KafkaClient, kafkaSecurity } from '@order-system/kafka';
 import { Lifecycle, runMain, startupStep } from '@order-system/lifecycle';
 import { createLogger } from '@order-system/logger';
 import { createMetricsRegistry, startAdminServer } from '@order-system/metrics';
@@ -23,7 +23,8 @@ runMain('order-store', async () => {
   const { client, db } = await startupStep('mongodb', () => connectMongo(config.mongodbUri, config.mongodbDb), log);
   life.defer('mongodb', () => client.close());
 
-  const kafka = new KafkaClient({ brokers: config.kafkaBrokers, clientId: 'order-store', log });
+  const tls = tlsFromFiles({ caFile: config.tlsCaFile, certFile: config.tlsCertFile, keyFile: config.tlsKeyFile });
+  const kafka = new KafkaClient({ brokers: config.kafkaBrokers, clientId: 'order-store', log, ...kafkaSecurity(config) });
 
   const service = buildService(config, { db, kafka, log, metrics });
   const server = await startGrpcServer({
@@ -33,6 +34,9 @@ runMain('order-store', async () => {
     descriptorSetBase64,
     log,
     metrics,
+    tls,
+    // Only the gateway reads orders (docs/design.md, "Service to service").
+    authenticate: authorizeByCertificate({ '/orderstore.v1.OrderStoreService/*': ['gateway'] }),
   });
   life.defer('grpc server', () => server.close(config.shutdownTimeoutMs / 2));
   await service.start();

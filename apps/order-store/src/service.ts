@@ -1,4 +1,4 @@
-import { topicNames, topicSpecs, type KafkaClient } from '@order-system/kafka';
+import { topicNames, type KafkaClient } from '@order-system/kafka';
 import type { Logger } from '@order-system/logger';
 import { createMetricsRegistry, type MetricsRegistry } from '@order-system/metrics';
 import type { Db } from 'mongodb';
@@ -35,7 +35,6 @@ export function buildService(config: Config, { db, kafka, log, metrics = createM
     grpcServices: [orderStoreGrpcService(repo, changes, config.watchPollMs)],
     async start() {
       await repo.ensureIndexes();
-      await kafka.ensureTopics(topicSpecs(topics));
       startHolding();
       await consumer.start();
     },

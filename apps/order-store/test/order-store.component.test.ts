@@ -14,7 +14,8 @@ const { OrderStatus } = orders.v1;
 const infra = testConfig();
 const log = testLogger(infra);
 const mongoDb = createTestMongoDb(infra);
-const run = { prefix: testTopicPrefix(), kafka: new KafkaClient({ brokers: infra.kafkaBrokers, clientId: 'test', log }) };
+// The admin sets the run's topics up and plays inventory; the order-store has its own principal.
+const run = { prefix: testTopicPrefix(), kafka: new KafkaClient({ ...infra.kafka('admin'), clientId: 'test', log }) };
 const topics = topicNames(run.prefix);
 const usd = (units: number) => ({ currencyCode: 'USD', units, nanos: 0 });
 
@@ -39,7 +40,8 @@ beforeAll(async () => {
     WATCH_POLL_MS: '100',
   });
   ({ client: mongo, db } = await connectMongo(config.mongodbUri, config.mongodbDb));
-  const service = buildService(config, { db, kafka: run.kafka, log });
+  await run.kafka.provision(topics);
+  const service = buildService(config, { db, kafka: new KafkaClient({ ...infra.kafka('order-store'), clientId: 'order-store', log }), log });
   metrics = service.metrics;
   const server = await startGrpcServer({ host: '127.0.0.1', port: 0, services: service.grpcServices, descriptorSetBase64, log });
   await service.start();

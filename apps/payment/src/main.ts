@@ -1,5 +1,5 @@
-import { startGrpcServer } from '@order-system/grpc';
-import { KafkaClient } from '@order-system/kafka';
+import { authorizeByCertificate, startGrpcServer, tlsFromFiles } from '@order-system/grpc';
+import { KafkaClient, kafkaSecurity } from '@order-system/kafka';
 import { Lifecycle, runMain, startupStep } from '@order-system/lifecycle';
 import { createLogger } from '@order-system/logger';
 import { createMetricsRegistry, startAdminServer } from '@order-system/metrics';
@@ -19,7 +19,8 @@ runMain('payment', async () => {
   const admin = await startAdminServer({ host: config.bindHost, port: config.adminPort, registry: metrics, readiness: async () => ({ ready }) });
   life.defer('admin server', () => admin.close());
 
-  const kafka = new KafkaClient({ brokers: config.kafkaBrokers, clientId: 'payment', log });
+  const tls = tlsFromFiles({ caFile: config.tlsCaFile, certFile: config.tlsCertFile, keyFile: config.tlsKeyFile });
+  const kafka = new KafkaClient({ brokers: config.kafkaBrokers, clientId: 'payment', log, ...kafkaSecurity(config) });
   const producer = await startupStep('kafka', () => kafka.producer(), log);
   life.defer('kafka producer', () => producer.close());
 
@@ -31,6 +32,9 @@ runMain('payment', async () => {
     descriptorSetBase64,
     log,
     metrics,
+    tls,
+    // Payment serves no RPC of its own: only health, open to any caller with a certificate.
+    authenticate: authorizeByCertificate({}),
   });
   life.defer('grpc server', () => server.close(config.shutdownTimeoutMs / 2));
   await service.start();

@@ -1,4 +1,4 @@
-import { topicNames, topicSpecs, type KafkaClient, type Producer } from '@order-system/kafka';
+import { topicNames, type KafkaClient, type Producer } from '@order-system/kafka';
 import type { Logger } from '@order-system/logger';
 import { createMetricsRegistry, type MetricsRegistry } from '@order-system/metrics';
 import type { Config } from './config.js';
@@ -27,7 +27,6 @@ export function buildService(config: Config, { kafka, producer, log, metrics = c
     /** Payment has no RPCs of its own: only health and reflection. */
     grpcServices: [],
     async start() {
-      await kafka.ensureTopics(topicSpecs(topics));
       await consumer.start();
     },
     stop: () => consumer.stop(),

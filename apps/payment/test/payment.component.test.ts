@@ -8,7 +8,8 @@ import { loadConfig } from '../src/config.js';
 import { buildService } from '../src/service.js';
 
 const log = testLogger();
-const run = { prefix: testTopicPrefix(), kafka: new KafkaClient({ brokers: testConfig().kafkaBrokers, clientId: 'test', log }) };
+// The admin sets the run's topics up and plays inventory; payment has its own principal.
+const run = { prefix: testTopicPrefix(), kafka: new KafkaClient({ ...testConfig().kafka('admin'), clientId: 'test', log }) };
 const topics = topicNames(run.prefix);
 const results: events.v1.PaymentEvent[] = [];
 let producer: Producer;
@@ -17,8 +18,11 @@ let metrics: MetricsRegistry;
 
 beforeAll(async () => {
   const config = loadConfig({ ...process.env, KAFKA_TOPIC_PREFIX: run.prefix, KAFKA_GROUP_ID: `payment-${randomUUID()}`, PAYMENT_FAILURE_RATE: '0.5' });
+  await run.kafka.provision(topics);
+  const kafka = new KafkaClient({ ...testConfig().kafka('payment'), clientId: 'payment', log });
+  const servicesProducer = await kafka.producer();
   producer = await run.kafka.producer();
-  const service = buildService(config, { kafka: run.kafka, producer, log });
+  const service = buildService(config, { kafka, producer: servicesProducer, log });
   metrics = service.metrics;
   await service.start();
   const watcher = run.kafka.consumer({
@@ -30,6 +34,7 @@ beforeAll(async () => {
   stop = async () => {
     await watcher.stop();
     await service.stop();
+    await servicesProducer.close();
     await producer.close();
   };
 });

@@ -5,10 +5,10 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { ServiceError } from '@grpc/grpc-js';
 import { CATALOG_ADMIN, ensureDevKeys, ORDERS_ADMIN, signDevToken } from '@order-system/auth';
-import { AppError } from '@order-system/errors';
+import type { AppError } from '@order-system/errors';
 import { checkHealth, createServiceClient } from '@order-system/grpc';
 import { catalog, orders } from '@order-system/proto';
-import { eventually } from '@order-system/testing';
+import { eventually, failure } from '@order-system/testing';
 import { UnsecuredJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSystem, type System } from './system.js';
@@ -49,14 +49,6 @@ const request = (userId: string | undefined, orderId = `ORD-${randomUUID()}`): o
   paymentToken: 'tok_visa',
 });
 
-async function failure(p: Promise<unknown>): Promise<AppError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof AppError)) throw new Error(`expected the call to fail, got ${String(err)}`);
-  return err;
-}
 
 /** A fresh customer, so that one test's calls never meet another's rate limit. */
 const customer = async () => {
@@ -361,7 +353,7 @@ describe('hostile input at the edge', () => {
       const err = await failure(grpcClient.getOrder({ orderId }, as(alice.authorization)));
       expect(err.kind).toBe('not_found');
     }
-    for (const name of sys.names) expect(await checkHealth(`127.0.0.1:${sys.grpcPort(name)}`)).toBe('SERVING');
+    for (const name of sys.names) expect(await sys.grpcHealth(name)).toBe('SERVING');
     grpcClient.close();
   });
 });

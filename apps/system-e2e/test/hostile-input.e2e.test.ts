@@ -206,7 +206,7 @@ describe('garbage on the topics', () => {
     expect(dead[names.paymentEvents]).toBe(garbage.length);
     const report = await sys.quietInvariants();
     expect(report.drift).toEqual([]);
-    for (const name of sys.names) expect(await checkHealth(`127.0.0.1:${sys.grpcPort(name)}`)).toBe('SERVING');
+    for (const name of sys.names) expect(await sys.grpcHealth(name)).toBe('SERVING');
     console.log(`hostile inputs tried: ${JSON.stringify(tried)}`);
   });
 });

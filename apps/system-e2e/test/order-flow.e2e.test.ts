@@ -107,10 +107,7 @@ async function nothingStored(orderId: string) {
 
 describe('the running system', () => {
   it('serves health and reflection on every service', async () => {
-    const { checkHealth } = await import('@order-system/grpc');
-    for (const port of [sys.ports.gateway, sys.ports.inventory, sys.ports.payment, sys.ports['order-store']]) {
-      expect(await checkHealth(`127.0.0.1:${port}`)).toBe('SERVING');
-    }
+    for (const name of sys.names) expect(await sys.grpcHealth(name)).toBe('SERVING');
     const buf = path.resolve(import.meta.dirname, '../../../node_modules/.bin/buf');
     const { stdout } = await promisify(execFile)(buf, ['curl', '--protocol', 'grpc', '--http2-prior-knowledge', '--list-services', `http://${sys.gatewayAddr}`]);
     expect(stdout.trim().split('\n').sort()).toEqual(['catalog.v1.CatalogService', 'grpc.health.v1.Health', 'orders.v1.OrderService']);

@@ -1,8 +1,9 @@
 import path from 'node:path';
 import { parseConfig } from '@order-system/config';
 import { CATALOG_ADMIN, ORDERS_ADMIN } from '@order-system/auth';
-import { createServiceClient, type CallOptions } from '@order-system/grpc';
-import { KafkaClient } from '@order-system/kafka';
+import { checkHealth, createServiceClient, tlsFromFiles, type CallOptions } from '@order-system/grpc';
+import { KafkaClient, topicNames } from '@order-system/kafka';
+import { serviceEnv, tlsFiles } from '@order-system/local-stack';
 import { catalog, orders } from '@order-system/proto';
 import {
   createTestDatabase,
@@ -25,6 +26,12 @@ const root = path.resolve(import.meta.dirname, '../../..');
 export { APPS, type App };
 const launch = parseConfig(process.env, launchConfig);
 
+/** The local stack's operator certificate: a client the services' TLS lets in (health is open to it; nothing else is). */
+export function operatorTls() {
+  const f = tlsFiles('operator');
+  return tlsFromFiles({ caFile: f.ca, certFile: f.cert, keyFile: f.key })!;
+}
+
 /**
  * The whole system as users run it: the four built services as separate
  * processes (dist/apps/<app>/main.cjs), on free ports, against real
@@ -44,7 +51,10 @@ export async function startSystem({ env = {}, instances = 1 }: SystemOptions = {
   const db = await createTestDatabase(infra);
   const mongoDb = createTestMongoDb(infra);
   const topics = { prefix: testTopicPrefix() };
-  const kafka = new KafkaClient({ brokers: infra.kafkaBrokers, clientId: 'test', log });
+  // The admin sets the run's topics and ACLs up, and reads and writes them in the tests; each
+  // service has its own principal.
+  const kafka = new KafkaClient({ ...infra.kafka('admin'), clientId: 'test', log });
+  await kafka.provision(topicNames(topics.prefix));
   const pgProxy = await tcpProxy(infra.postgresHost, infra.postgresPort);
   const mongoTarget = new URL(infra.mongodbUri);
   const mongoProxy = await tcpProxy(mongoTarget.hostname, Number(mongoTarget.port || 27017));
@@ -56,6 +66,7 @@ export async function startSystem({ env = {}, instances = 1 }: SystemOptions = {
     ports: freePorts(freePort),
     instances,
     groupSuffix: `-${group}`,
+    appEnv: serviceEnv,
     env: {
       LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'info',
       BIND_HOST: '127.0.0.1',
@@ -131,6 +142,12 @@ export async function startSystem({ env = {}, instances = 1 }: SystemOptions = {
     mongo: mongo.db(mongoDb.name),
     pgProxy,
     mongoProxy,
+    /** grpc.health.v1 of a process, over mutual TLS with the operator's certificate where the process demands it. */
+    grpcHealth: (name: string) => {
+      const p = at(name);
+      const tls = p.app === 'gateway' ? undefined : { material: operatorTls(), serverName: p.app };
+      return checkHealth(`127.0.0.1:${p.grpcPort}`, 2000, '', tls);
+    },
     start: (name: string) => launcher.start(name),
     stopApp: (name: string, signal: NodeJS.Signals = 'SIGTERM') => launcher.stop(name, signal),
     /**

@@ -2,7 +2,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { checkHealth } from '@order-system/grpc';
 import { APPS, serviceBundle, serviceCommand, type App, type BackgroundSched } from './command.js';
 
 /** One service process of a system. */
@@ -46,6 +45,8 @@ export interface SystemOptions {
   ports: (name: string, app: App) => Ports | Promise<Ports>;
   /** Variables of every process (database names, topic prefix, log level...). */
   env?: Record<string, string>;
+  /** Variables of each app's processes (its credentials and certificate, say), over `env`. */
+  appEnv?: (app: App) => Record<string, string>;
   /** Instances of each service (default 1); gateway n talks to inventory n and order-store n. */
   instances?: number;
   /** Each app's consumer group is `<app><groupSuffix>`, shared by its instances (default: the services' own). */
@@ -53,13 +54,13 @@ export interface SystemOptions {
 }
 
 /** The processes of a whole system, in start order (the gateway last, once what it calls is up). */
-export async function systemProcesses({ ports, env = {}, instances = 1, groupSuffix }: SystemOptions): Promise<ServiceProcess[]> {
+export async function systemProcesses({ ports, env = {}, appEnv = () => ({}), instances = 1, groupSuffix }: SystemOptions): Promise<ServiceProcess[]> {
   const processes: ServiceProcess[] = [];
   for (let n = 1; n <= instances; n++) {
     const name = (app: App) => (n === 1 ? app : `${app}-${n}`);
     for (const app of APPS) {
       const { grpc, http, admin } = await ports(name(app), app);
-      const own: Record<string, string> = { ...env, GRPC_PORT: String(grpc), ADMIN_PORT: String(admin) };
+      const own: Record<string, string> = { ...env, ...appEnv(app), GRPC_PORT: String(grpc), ADMIN_PORT: String(admin) };
       if (http !== undefined) own.HTTP_PORT = String(http);
       if (groupSuffix !== undefined && app !== 'gateway') own.KAFKA_GROUP_ID = `${app}${groupSuffix}`;
       if (app === 'gateway') {
@@ -92,8 +93,8 @@ export interface LaunchOptions {
 /**
  * The one way the project runs its services as processes: `npm start`, the
  * bench and the end-to-end tests. Each runs as serviceCommand says (node
- * flags, scheduling), logs to a file, and counts as started once its gRPC
- * health check answers SERVING.
+ * flags, scheduling), logs to a file, and counts as started once its admin
+ * port's /readyz answers 200 (the probe a kubelet uses too).
  */
 export class Launcher {
   private readonly procs = new Map<string, ChildProcess>();
@@ -139,7 +140,7 @@ export class Launcher {
     const deadline = Date.now() + (this.opts.startTimeoutMs ?? 60_000);
     for (;;) {
       if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited while starting; ${lastLines(log)}`);
-      if ((await checkHealth(`127.0.0.1:${p.grpcPort}`, 500)) === 'SERVING') return;
+      if (await ready(p.adminPort)) return;
       if (Date.now() > deadline) throw new Error(`${name} did not serve in time; ${lastLines(log)}`);
       await sleep(200);
     }
@@ -190,6 +191,17 @@ export class Launcher {
     const p = this.processes.find((q) => q.name === name);
     if (!p) throw new Error(`no process named ${name}`);
     return p;
+  }
+}
+
+/** The admin port's /readyz answers 200. */
+async function ready(adminPort: number): Promise<boolean> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${adminPort}/readyz`, { signal: AbortSignal.timeout(1000) });
+    await res.arrayBuffer();
+    return res.ok;
+  } catch {
+    return false;
   }
 }
 

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureDevKeys, signDevToken } from '@order-system/auth';
+import { ConfigError } from '@order-system/config';
+import { AppError } from '@order-system/errors';
 import { createLogger, type Logger } from '@order-system/logger';
 import { MongoClient } from 'mongodb';
 import pg from 'pg';
@@ -58,7 +60,8 @@ export async function createTestDatabase(cfg: TestConfig = testConfig()) {
       await client.end();
     }
   };
-  await admin(`CREATE DATABASE ${name}`);
+  // Owned by the migration role, as the real database is: inventory's migrations run as it.
+  await admin(`CREATE DATABASE ${name} OWNER ${cfg.migrationUser}`);
   return { name, drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
 
@@ -171,4 +174,26 @@ export function thrown(fn: () => unknown): unknown {
     return err;
   }
   throw new Error('expected a throw');
+}
+
+/** The AppError a call fails with; fails the test if it succeeds or fails otherwise. */
+export async function failure(p: Promise<unknown>): Promise<AppError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(err instanceof AppError)) throw new Error(`expected the call to fail with an AppError, got ${String(err)}`);
+  return err;
+}
+
+/** Asserts that a service's loadConfig refuses production without each named variable, naming every one. */
+export function expectRefusedInProduction(loadConfig: (env: Record<string, string>) => unknown, names: string[]): void {
+  let problems = '';
+  try {
+    loadConfig({ NODE_ENV: 'production' });
+  } catch (err) {
+    problems = err instanceof ConfigError ? err.problems.join('\n') : String(err);
+  }
+  const unnamed = names.filter((name) => !problems.includes(`${name} is required in production`));
+  if (unnamed.length > 0) throw new Error(`production was not refused for ${unnamed.join(', ')}; problems: ${problems || 'none'}`);
 }

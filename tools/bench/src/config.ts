@@ -1,14 +1,21 @@
 import { int, list, mongodb, num, parseConfig, postgres, str } from '@order-system/config';
 import { launchConfig } from '@order-system/launcher';
+import { toolEnv } from '@order-system/local-stack';
 
 /**
  * Where the infrastructure is and how to run the services: the services' own
  * variables with the same local defaults. The only reader of process.env.
  */
-export function benchConfig(env: Record<string, string | undefined> = process.env) {
+export function benchConfig(env: NodeJS.ProcessEnv = toolEnv('bench')) {
   return parseConfig(env, {
     /** POSTGRES_DB and MONGODB_DB name the databases of an external system (--target external). */
     ...postgres,
+    /** The role that owns inventory's schema: the owner of the bench's databases. */
+    postgresMigrationUser: str('POSTGRES_MIGRATION_USER', 'postgres'),
+    /** Kafka as an administrator: topics and ACLs of the run. */
+    kafkaUsername: str('KAFKA_USERNAME', ''),
+    kafkaPassword: str('KAFKA_PASSWORD', ''),
+    tlsCaFile: str('TLS_CA_FILE', ''),
     ...mongodb,
     kafkaBrokers: list('KAFKA_BROKERS', ['localhost:9092']),
     /** Where an external system answers (--target external). */

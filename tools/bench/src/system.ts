@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { KafkaClient } from '@order-system/kafka';
+import { KafkaClient, kafkaSecurity, topicNames } from '@order-system/kafka';
+import { serviceEnv } from '@order-system/local-stack';
 import { ensureDevKeys } from '@order-system/auth';
 import { APPS, freePorts, Launcher, serviceBundle, systemProcesses, type App } from '@order-system/launcher';
 import { createLogger } from '@order-system/logger';
@@ -131,7 +132,7 @@ export async function startIsolated(cfg: BenchConfig, opts: IsolatedOptions): Pr
   const name = `bench_${opts.runId}`;
   const topicPrefix = `bench-${opts.runId}.`;
   const log = createLogger({ service: 'bench', level: 'warn' });
-  const kafka = new KafkaClient({ brokers: cfg.kafkaBrokers, clientId: 'bench', log });
+  const kafka = new KafkaClient({ brokers: cfg.kafkaBrokers, clientId: 'bench', log, ...kafkaSecurity(cfg) });
   let launcher: Launcher | undefined;
   let pool: pg.Pool | undefined;
   let mongo: MongoClient | undefined;
@@ -161,11 +162,13 @@ export async function startIsolated(cfg: BenchConfig, opts: IsolatedOptions): Pr
     })());
 
   try {
-    await adminQuery(cfg, `CREATE DATABASE ${name}`);
+    await adminQuery(cfg, `CREATE DATABASE ${name} OWNER ${cfg.postgresMigrationUser}`);
+    await kafka.provision(topicNames(topicPrefix));
     const keys = await ensureDevKeys(opts.authDir);
     const processes = await systemProcesses({
       ports: freePorts(freePort),
       groupSuffix: `-bench-${opts.runId}`,
+      appEnv: serviceEnv,
       env: {
         LOG_LEVEL: cfg.serviceLogLevel,
         BIND_HOST: '127.0.0.1',
@@ -173,8 +176,6 @@ export async function startIsolated(cfg: BenchConfig, opts: IsolatedOptions): Pr
         KAFKA_TOPIC_PREFIX: topicPrefix,
         POSTGRES_HOST: cfg.postgresHost,
         POSTGRES_PORT: String(cfg.postgresPort),
-        POSTGRES_USER: cfg.postgresUser,
-        POSTGRES_PASSWORD: cfg.postgresPassword,
         POSTGRES_DB: name,
         POSTGRES_POOL_SIZE: String(cfg.postgresPoolSize),
         MONGODB_URI: cfg.mongodbUri,

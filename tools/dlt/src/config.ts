@@ -1,5 +1,7 @@
-import { kafka, parseConfig } from '@order-system/config';
+import { kafka, parseConfig, str } from '@order-system/config';
+import { toolEnv } from '@order-system/local-stack';
 
-export function dltConfig(env: Record<string, string | undefined> = process.env) {
-  return parseConfig(env, { ...kafka });
+/** Kafka, as the operator's `dlt` principal (the local stack's, unless the environment names another). */
+export function dltConfig(env: NodeJS.ProcessEnv = toolEnv('dlt')) {
+  return parseConfig(env, { ...kafka, tlsCaFile: str('TLS_CA_FILE', '') });
 }

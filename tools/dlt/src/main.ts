@@ -4,13 +4,13 @@
  * npm run dlt -- redrive [topic]           publish new dead letters back to their topic
  * (<topic> is the original topic, for example order-events.)
  */
-import { KafkaClient } from '@order-system/kafka';
+import { KafkaClient, kafkaSecurity } from '@order-system/kafka';
 import { createLogger } from '@order-system/logger';
 import { dltConfig } from './config.js';
 import { deadLetterTopics, describe, readAll, redrive } from './dlt.js';
 
 const cfg = dltConfig();
-const kafka = new KafkaClient({ brokers: cfg.kafkaBrokers, clientId: 'dlt-tool', log: createLogger({ service: 'dlt', level: 'warn' }) });
+const kafka = new KafkaClient({ brokers: cfg.kafkaBrokers, clientId: 'dlt-tool', log: createLogger({ service: 'dlt', level: 'warn' }), ...kafkaSecurity(cfg) });
 const [command = 'list', ...args] = process.argv.slice(2);
 const chosen = (topic?: string) => deadLetterTopics(cfg.kafkaTopicPrefix).filter((t) => !topic || t.topic === topic || t.dlt === topic);
 

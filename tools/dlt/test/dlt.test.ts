@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { deadLetterTopic, KafkaClient, topicNames, topicSpecs, type Consumer } from '@order-system/kafka';
+import { deadLetterTopic, KafkaClient, topicNames, type Consumer } from '@order-system/kafka';
 import { eventually, testConfig, testLogger, testTopicPrefix } from '@order-system/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { deadLetterTopics, describe as describeDeadLetter, readAll, redrive } from '../src/dlt.js';
@@ -7,21 +7,23 @@ import { events } from '@order-system/proto';
 
 const log = testLogger();
 const prefix = testTopicPrefix();
-const kafka = new KafkaClient({ brokers: testConfig().kafkaBrokers, clientId: 'test', log });
+// The tool runs as the operator's `dlt` principal; the test's setup (playing the services) as the admin.
+const kafka = new KafkaClient({ ...testConfig().kafka('dlt'), clientId: 'dlt-tool', log });
+const admin = new KafkaClient({ ...testConfig().kafka('admin'), clientId: 'test', log });
 const topics = topicNames(prefix);
 const consumers: Consumer[] = [];
 afterAll(async () => {
   await Promise.all(consumers.map((c) => c.stop()));
-  await kafka.deleteTopicsWithPrefix(prefix);
+  await admin.deleteTopicsWithPrefix(prefix);
 });
 
 describe('dlt tool', () => {
   it('lists dead letters with their error, and redrives each once to its original topic', async () => {
-    await kafka.ensureTopics(topicSpecs(topics));
+    await admin.provision(topics);
     // A consumer that rejects everything at first: it dead-letters three messages.
     let accept = false;
     const seen: string[] = [];
-    const consumer = kafka.consumer({
+    const consumer = admin.consumer({
       groupId: `svc-${randomUUID()}`,
       topic: topics.orderEvents,
       maxAttempts: 1,
@@ -32,7 +34,7 @@ describe('dlt tool', () => {
     });
     consumers.push(consumer);
     await consumer.start();
-    const producer = await kafka.producer();
+    const producer = await admin.producer();
     await producer.send(topics.orderEvents, ['a', 'b', 'c'].map((key) => ({ key, value: Buffer.from([0xde, 0xad]) })));
     await producer.close();
 
@@ -56,7 +58,7 @@ describe('dlt tool', () => {
 
 describe('dlt tool, against a hostile dead letter', () => {
   it('redrives to the topic its dead-letter topic belongs to, whatever its headers name, and shows it with secrets redacted', async () => {
-    await kafka.ensureTopics(topicSpecs(topics));
+    await admin.provision(topics);
     const target = deadLetterTopics(prefix).find((t) => t.topic === topics.orderEvents)!;
     const placed = events.v1.OrderEvent.encode({
       eventId: randomUUID(),
@@ -64,7 +66,7 @@ describe('dlt tool, against a hostile dead letter', () => {
       occurredAt: new Date(),
       orderPlaced: { customer: { userId: 'u', email: 'u@example.com' }, lines: [], total: undefined, paymentToken: 'tok_secret_value', createdAt: new Date() },
     }).finish();
-    const producer = await kafka.producer();
+    const producer = await admin.producer();
     await producer.send(target.dlt, [{ key: 'ORD-H', value: placed, headers: { 'dlt-original-topic': topics.paymentEvents, authorization: 'Bearer stolen' } }]);
     await producer.close();
 
@@ -80,7 +82,7 @@ describe('dlt tool, against a hostile dead letter', () => {
 
     const landed: string[] = [];
     for (const topic of [topics.orderEvents, topics.paymentEvents]) {
-      const reader = kafka.consumer({ groupId: `read-${randomUUID()}`, topic, handle: async (m) => void (m.key === 'ORD-H' && landed.push(topic)) });
+      const reader = admin.consumer({ groupId: `read-${randomUUID()}`, topic, handle: async (m) => void (m.key === 'ORD-H' && landed.push(topic)) });
       consumers.push(reader);
       await reader.start();
     }

@@ -39,18 +39,35 @@ kafka_install() {
   mv "$tmp" "$KAFKA_HOME"
 }
 
+# Clients authenticate with SASL/SCRAM-SHA-512 over TLS (the project CA's certificate for `kafka`),
+# one principal per service, and StandardAuthorizer allows only what the ACLs grant
+# (libs/platform/kafka/src/acls.ts, applied by tools/infra/kafka-acls.ts). The controller
+# listener takes mutual TLS: only the broker's own certificate is a super user there.
 kafka_write_config() {
   mkdir -p "$KAFKA_CONF" "$KAFKA_DATA"
+  cat "$TLS_DIR/kafka.key" "$TLS_DIR/kafka.crt" >"$KAFKA_CONF/keystore.pem"
+  chmod 600 "$KAFKA_CONF/keystore.pem"
   cat >"$KAFKA_CONF/server.properties" <<EOF
 # written by tools/infra/components/kafka.sh on every start
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+listeners=SASL_SSL://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+advertised.listeners=SASL_SSL://127.0.0.1:$KAFKA_PORT
 controller.listener.names=CONTROLLER
-inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=SASL_SSL
+listener.security.protocol.map=SASL_SSL:SASL_SSL,CONTROLLER:SSL
+sasl.enabled.mechanisms=SCRAM-SHA-512
+sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="broker" password="$KAFKA_BROKER_PASSWORD";
+ssl.keystore.type=PEM
+ssl.keystore.location=$KAFKA_CONF/keystore.pem
+ssl.truststore.type=PEM
+ssl.truststore.location=$TLS_DIR/ca.crt
+listener.name.controller.ssl.client.auth=required
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+super.users=User:broker;User:admin;User:CN=kafka
+allow.everyone.if.no.acl.found=false
 log.dirs=$KAFKA_DATA
 auto.create.topics.enable=false
 num.partitions=3
@@ -72,7 +89,37 @@ EOF
   cat >"$KAFKA_CONF/admin.properties" <<EOF
 request.timeout.ms=5000
 default.api.timeout.ms=10000
+security.protocol=SASL_SSL
+sasl.mechanism=SCRAM-SHA-512
+sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$KAFKA_ADMIN_PASSWORD";
+ssl.truststore.type=PEM
+ssl.truststore.location=$TLS_DIR/ca.crt
 EOF
+  chmod 600 "$KAFKA_CONF/admin.properties"
+}
+
+# kafka_users: every service's SCRAM principal, with its generated password (idempotent; skipped
+# while the passwords are the ones already set).
+kafka_users() {
+  local who pw stamp
+  stamp=$(sha256sum "$SECRETS_ENV" | cut -c1-16)
+  [[ -f $KAFKA_DATA/.users && $(<"$KAFKA_DATA/.users") == "$stamp" ]] && return 0
+  info "kafka: SCRAM users for inventory, payment, order-store, dlt"
+  for who in inventory payment order-store dlt; do
+    pw=KAFKA_$(tr 'a-z-' 'A-Z_' <<<"$who")_PASSWORD
+    kafka_java_tool org.apache.kafka.tools.ConfigCommand --bootstrap-server "127.0.0.1:$KAFKA_PORT" \
+      --command-config "$KAFKA_CONF/admin.properties" --alter --entity-type users --entity-name "$who" \
+      --add-config "SCRAM-SHA-512=[iterations=4096,password=${!pw}]" >>"$KAFKA_LOG" 2>&1 ||
+      die_with_log "kafka: creating the SCRAM user $who failed" "$KAFKA_LOG"
+  done
+  echo "$stamp" >"$KAFKA_DATA/.users"
+}
+
+# kafka_acls: what each principal may do on the system's topics (tools/ops/src/kafka-acls.ts, from
+# libs/platform/kafka/src/acls.ts: the one place the matrix is written).
+kafka_acls() {
+  (cd "$REPO_ROOT" && KAFKA_BROKERS="127.0.0.1:$KAFKA_PORT" node_modules/.bin/tsx tools/ops/src/kafka-acls.ts) >>"$KAFKA_LOG" 2>&1 ||
+    die_with_log "kafka: granting the ACLs failed (npm ci first?)" "$KAFKA_LOG"
 }
 
 # Short-lived admin JVMs: quick-start flags are fine here (never used for the broker).
@@ -90,6 +137,12 @@ kafka_topics() {
 kafka_ready() { port_open 127.0.0.1 "$KAFKA_PORT" && kafka_topics --list >/dev/null; }
 
 kafka_format_once() {
+  # Formatted before principals existed (a PLAINTEXT broker): the data is thrown away.
+  if [[ -f $KAFKA_DATA/meta.properties && ! -f $KAFKA_DATA/.scram ]]; then
+    info "kafka: $KAFKA_DATA predates SASL; formatting it again"
+    rm -rf "$KAFKA_DATA"
+    mkdir -p "$KAFKA_DATA"
+  fi
   [[ -f $KAFKA_DATA/meta.properties ]] && return 0
   local id
   # A cluster id is 16 random bytes in URL-safe base64; Kafka avoids ids starting with '-'.
@@ -97,8 +150,12 @@ kafka_format_once() {
     id=$(head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
   done
   info "kafka: formatting $KAFKA_DATA (cluster id $id)"
-  kafka_java_tool kafka.tools.StorageTool format --ignore-formatted -t "$id" \
-    -c "$KAFKA_CONF/server.properties" >>"$KAFKA_LOG" 2>&1 || die_with_log "kafka: storage format failed" "$KAFKA_LOG"
+  # The broker's and the admin's SCRAM credentials go into the metadata log at format time (KIP-900).
+  kafka_java_tool kafka.tools.StorageTool format --ignore-formatted -t "$id" -c "$KAFKA_CONF/server.properties" \
+    --add-scram "SCRAM-SHA-512=[name=broker,password=$KAFKA_BROKER_PASSWORD]" \
+    --add-scram "SCRAM-SHA-512=[name=admin,password=$KAFKA_ADMIN_PASSWORD]" >>"$KAFKA_LOG" 2>&1 ||
+    die_with_log "kafka: storage format failed" "$KAFKA_LOG"
+  touch "$KAFKA_DATA/.scram"
 }
 
 kafka_up() {
@@ -118,6 +175,7 @@ kafka_up() {
       -cp "$KAFKA_HOME/libs/*" kafka.Kafka "$KAFKA_MARKER")
   fi
   wait_until kafka "$KAFKA_LOG" "$pid" kafka_ready
+  kafka_users
 }
 
 kafka_down() {

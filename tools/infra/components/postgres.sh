@@ -109,10 +109,27 @@ pg_stop() {
 PG_DATA=$DATA_DIR/postgres
 PG_SOCK=$RUN_DIR/postgres
 
-# pg_sql DB: run SQL from stdin over TCP with the password, as a client would.
+# pg_sql DB: run SQL from stdin over TCP as the superuser, with its password, as a client would.
 pg_sql() {
-  PGPASSWORD=$POSTGRES_PASSWORD PGCONNECT_TIMEOUT=3 "$PG_BIN/psql" -X -w -q -A -t -v ON_ERROR_STOP=1 \
-    -h "$POSTGRES_HOST" -p "$POSTGRES_PORT" -U "$POSTGRES_USER" -d "$1" "${@:2}"
+  PGPASSWORD=$POSTGRES_SUPERUSER_PASSWORD PGCONNECT_TIMEOUT=3 "$PG_BIN/psql" -X -w -q -A -t -v ON_ERROR_STOP=1 \
+    -h "$POSTGRES_HOST" -p "$POSTGRES_PORT" -U "$PG_SUPERUSER" -d "$1" "${@:2}"
+}
+
+# The roles inventory uses, each created once and given its generated password on every start:
+# the migration role owns the database and its schema; the runtime role gets only the DML and
+# EXECUTE that inventory's migrations grant it (no DDL, not a superuser).
+postgres_roles() {
+  pg_sql postgres -v mig="$POSTGRES_MIGRATION_USER" -v migpw="$POSTGRES_MIGRATION_PASSWORD" \
+    -v app="$POSTGRES_RUNTIME_USER" -v apppw="$POSTGRES_RUNTIME_PASSWORD" -v db="$POSTGRES_DB" <<'SQL' >/dev/null ||
+SELECT format('CREATE ROLE %I LOGIN', :'mig') WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'mig') \gexec
+SELECT format('CREATE ROLE %I LOGIN', :'app') WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'app') \gexec
+ALTER ROLE :"mig" WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD :'migpw';
+ALTER ROLE :"app" WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD :'apppw';
+SELECT format('CREATE DATABASE %I OWNER %I', :'db', :'mig') WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = :'db') \gexec
+ALTER DATABASE :"db" OWNER TO :"mig";
+SQL
+    die_with_log "postgres: creating the inventory roles failed" "$LOG_DIR/postgres.log"
+  pg_sql "$POSTGRES_DB" -v mig="$POSTGRES_MIGRATION_USER" <<<'ALTER SCHEMA public OWNER TO :"mig"' >/dev/null
 }
 
 postgres_ready() { pg_sql "$POSTGRES_DB" -c 'SELECT 1' </dev/null | grep -qx 1; }
@@ -124,7 +141,7 @@ postgres_up() {
   else
     require_free_port postgres "$POSTGRES_HOST" "$POSTGRES_PORT"
     pg_prepare postgres "$PG_DATA" "$PG_SOCK" 755
-    pg_initdb postgres "$PG_DATA" "$POSTGRES_USER" scram-sha-256 "$POSTGRES_PASSWORD"
+    pg_initdb postgres "$PG_DATA" "$PG_SUPERUSER" scram-sha-256 "$POSTGRES_SUPERUSER_PASSWORD"
     pg_write_conf "$PG_DATA" \
       "listen_addresses = '$POSTGRES_HOST'" \
       "port = $POSTGRES_PORT" \
@@ -155,10 +172,7 @@ postgres_up() {
     pid=$(pg_pid postgres "$PG_DATA")
   fi
   wait_until postgres "$LOG_DIR/postgres.log" "$pid" pg_sql postgres -c 'SELECT 1'
-  if [[ -z $(pg_sql postgres -v db="$POSTGRES_DB" <<<"SELECT 1 FROM pg_database WHERE datname = :'db'") ]]; then
-    info "postgres: creating database $POSTGRES_DB"
-    pg_sql postgres -v db="$POSTGRES_DB" <<<'CREATE DATABASE :"db"' || die "postgres: CREATE DATABASE $POSTGRES_DB failed"
-  fi
+  postgres_roles
   postgres_ready || die_with_log "postgres: SELECT 1 on $POSTGRES_DB failed" "$LOG_DIR/postgres.log"
 }
 

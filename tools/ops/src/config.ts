@@ -6,7 +6,6 @@ export function opsConfig(env: Record<string, string | undefined> = process.env)
   return parseConfig(env, {
     postgresHost: str('POSTGRES_HOST', '127.0.0.1'),
     postgresPort: port('POSTGRES_PORT', 5432),
-    postgresUser: str('POSTGRES_USER', 'postgres'),
     postgresDb: str('POSTGRES_DB', 'ecommerce_inventory'),
     mongoPort: port('MONGO_PORT', 27017),
     mongodbDb: str('MONGODB_DB', 'ecommerce_orders'),

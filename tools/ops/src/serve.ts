@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { APPS, serviceBundle, serviceCommand, type App } from '@order-system/launcher';
 import { opsConfig } from './config.js';
+import { serviceEnv } from '@order-system/local-stack';
 import { devKeys } from './dev-auth.js';
 
 const root = path.resolve(import.meta.dirname, '../../..');
@@ -24,8 +25,9 @@ if (!existsSync(bundle)) {
   process.exit(1);
 }
 
-// The gateway verifies tokens signed by the local stack's dev key unless told where else its keys are.
-const env = { ...process.env };
+// The service's credentials and certificate from the local stack, unless the environment gives them;
+// the gateway verifies tokens signed by the local stack's dev key unless told where else its keys are.
+const env = { ...serviceEnv(app), ...process.env };
 if (app === 'gateway' && !env.AUTH_JWKS_FILE && !env.AUTH_JWKS_URL) env.AUTH_JWKS_FILE = (await devKeys(root)).jwksFile;
 const { command, args } = serviceCommand(app, bundle, { sched: opsConfig().backgroundSched });
 const child = spawn(command, args, { stdio: 'inherit', env });

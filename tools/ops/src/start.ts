@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { signDevToken } from '@order-system/auth';
 import { APPS, DEFAULT_PORTS, Launcher, systemProcesses } from '@order-system/launcher';
+import { serviceEnv } from '@order-system/local-stack';
 import { devKeys } from './dev-auth.js';
 import { opsConfig } from './config.js';
 
@@ -29,7 +30,8 @@ console.log('\n▶ dev token keys');
 const keys = await devKeys(root);
 console.log(`  ${path.relative(root, keys.jwksFile)} (npm run -s token -- --sub <user_id> signs tokens for this stack)`);
 
-const launcher = new Launcher(await systemProcesses({ ports: (_, app) => DEFAULT_PORTS[app], env: { AUTH_JWKS_FILE: keys.jwksFile } }), {
+// Each service with its own credentials and certificate, generated under .infra by tools/infra.
+const launcher = new Launcher(await systemProcesses({ ports: (_, app) => DEFAULT_PORTS[app], env: { AUTH_JWKS_FILE: keys.jwksFile }, appEnv: serviceEnv }), {
   root,
   logDir: path.join(root, '.infra/logs'),
   sched: cfg.backgroundSched,

@@ -1,6 +1,8 @@
 import { int, mongodb, parseConfig, postgres } from '@order-system/config';
+import { toolEnv } from '@order-system/local-stack';
 
-export function reconcileConfig(env: Record<string, string | undefined> = process.env) {
+/** PostgreSQL (read access is enough) and MongoDB: the local stack's, unless the environment says otherwise. */
+export function reconcileConfig(env: NodeJS.ProcessEnv = toolEnv('reconcile')) {
   return parseConfig(env, {
     ...postgres,
     ...mongodb,

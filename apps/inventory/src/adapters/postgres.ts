@@ -7,6 +7,7 @@ import m003 from '../../migrations/003_reserve_function.sql';
 import m004 from '../../migrations/004_reserve_checks_prices.sql';
 import m005 from '../../migrations/005_reserve_orders.sql';
 import m006 from '../../migrations/006_apply_settlements.sql';
+import m007 from '../../migrations/007_clear_payment_tokens.sql';
 
 /** Numbered migrations, applied in order, each once. */
 const migrations: [version: string, sql: string][] = [
@@ -16,6 +17,7 @@ const migrations: [version: string, sql: string][] = [
   ['004_reserve_checks_prices', m004],
   ['005_reserve_orders', m005],
   ['006_apply_settlements', m006],
+  ['007_clear_payment_tokens', m007],
 ];
 
 export interface PostgresOptions {
@@ -49,8 +51,14 @@ export function createPool(opts: PostgresOptions, log: Logger): pg.Pool {
   return pool;
 }
 
-/** Applies pending migrations under an advisory lock, so racing instances apply each once. */
-export async function migrate(pool: pg.Pool, log: Logger): Promise<void> {
+/**
+ * Applies pending migrations under an advisory lock, so racing instances
+ * apply each once. The pool connects as the migration role, which owns the
+ * schema; the runtime role, if named, is then granted what inventory does at
+ * run time and nothing more: DML on the tables, the sequences, EXECUTE on the
+ * functions. No DDL.
+ */
+export async function migrate(pool: pg.Pool, log: Logger, { runtimeRole }: { runtimeRole?: string } = {}): Promise<void> {
   const client = await pool.connect();
   client.on('error', (err) => log.warn({ err }, 'migration connection failed'));
   try {
@@ -73,9 +81,28 @@ export async function migrate(pool: pg.Pool, log: Logger): Promise<void> {
         throw err;
       }
     }
+    if (runtimeRole) {
+      const role = client.escapeIdentifier(runtimeRole);
+      await client.query(`GRANT USAGE ON SCHEMA public TO ${role};
+        GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${role};
+        GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${role};
+        GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO ${role}`);
+    }
   } finally {
     await client.query('SELECT pg_advisory_unlock(7411)').catch(() => undefined);
     client.release();
+  }
+}
+
+/** Fails, naming what to do, unless every migration has been applied (a runtime role cannot apply them). */
+export async function requireMigrated(pool: pg.Pool): Promise<void> {
+  const { rows } = await pool
+    .query<{ version: string }>('SELECT version FROM schema_migrations')
+    .catch((err: { code?: string }) => (err.code === '42P01' ? { rows: [] } : asUnavailable(err)));
+  const applied = new Set(rows.map((r) => r.version));
+  const pending = migrations.map(([version]) => version).filter((v) => !applied.has(v));
+  if (pending.length > 0) {
+    throw new Error(`the database lacks migrations ${pending.join(', ')}: run inventory with POSTGRES_MIGRATION_USER set, or its migrate command`);
   }
 }
 

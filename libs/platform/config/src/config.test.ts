@@ -35,3 +35,21 @@ describe('parseConfig', () => {
     }
   });
 });
+
+describe('requiredInProduction', () => {
+  it('names every missing credential and TLS file in production, with the other problems, and asks nothing elsewhere', () => {
+    const requiredInProduction = ['TLS_CA_FILE', 'TLS_CERT_FILE', 'KAFKA_PASSWORD'];
+    const schema = { secret: str('SECRET') };
+    expect(() => parseConfig({ SECRET: 's' }, schema, { requiredInProduction })).not.toThrow();
+    try {
+      parseConfig({ NODE_ENV: 'production', TLS_CA_FILE: '/ca.crt', KAFKA_PASSWORD: '' }, schema, { requiredInProduction });
+      expect.unreachable();
+    } catch (err) {
+      expect((err as ConfigError).problems).toEqual([
+        'TLS_CERT_FILE is required in production (NODE_ENV=production)',
+        'KAFKA_PASSWORD is required in production (NODE_ENV=production)',
+        'SECRET is required',
+      ]);
+    }
+  });
+});

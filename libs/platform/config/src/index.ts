@@ -65,9 +65,16 @@ export const oneOf = <T extends string>(name: string, fallback: T, allowed: read
 type Schema = Record<string, Field<unknown>>;
 export type ConfigOf<S extends Schema> = { [K in keyof S]: S[K] extends Field<infer T> ? T : never };
 
-export function parseConfig<S extends Schema>(env: Env, schema: S): ConfigOf<S> {
+/**
+ * Every field of the schema from env, or a ConfigError listing every missing
+ * or invalid one. With NODE_ENV=production, each of `requiredInProduction`
+ * (credentials, TLS material: what a developer's machine may do without)
+ * must be set too.
+ */
+export function parseConfig<S extends Schema>(env: Env, schema: S, { requiredInProduction = [] }: { requiredInProduction?: string[] } = {}): ConfigOf<S> {
   const out: Record<string, unknown> = {};
-  const problems: string[] = [];
+  const problems: string[] =
+    env.NODE_ENV === 'production' ? requiredInProduction.filter((name) => !env[name]).map((name) => `${name} is required in production (NODE_ENV=production)`) : [];
   for (const [key, read] of Object.entries(schema)) {
     const { value, error } = read(env);
     if (error) problems.push(error);
@@ -80,18 +87,27 @@ export function parseConfig<S extends Schema>(env: Env, schema: S): ConfigOf<S> 
 /** Variables every service reads. */
 export const common = {
   logLevel: oneOf('LOG_LEVEL', 'info', ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
-  bindHost: str('BIND_HOST', '0.0.0.0'),
+  /** Where the service's own listeners bind: loopback unless a deployment says otherwise. */
+  bindHost: str('BIND_HOST', '127.0.0.1'),
+  /**
+   * Mutual TLS between the services: the project CA, and this service's
+   * certificate and key (PEM files). Without them the service speaks
+   * plaintext, which production refuses (TLS_VARIABLES).
+   */
+  tlsCaFile: str('TLS_CA_FILE', ''),
+  tlsCertFile: str('TLS_CERT_FILE', ''),
+  tlsKeyFile: str('TLS_KEY_FILE', ''),
   shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', 8000, 100, 60_000),
   /** OpenTelemetry tracing; the SDK reads its own OTEL_* variables (OTEL_EXPORTER_OTLP_ENDPOINT...). */
   otelEnabled: bool('OTEL_ENABLED', false),
 };
 
-/** Where PostgreSQL is (inventory's database), with local development defaults. */
+/** Where PostgreSQL is (inventory's database), and the role inventory runs as: no default credentials. */
 export const postgres = {
   postgresHost: str('POSTGRES_HOST', 'localhost'),
   postgresPort: port('POSTGRES_PORT', 5432),
-  postgresUser: str('POSTGRES_USER', 'postgres'),
-  postgresPassword: str('POSTGRES_PASSWORD', 'postgres123'),
+  postgresUser: str('POSTGRES_USER'),
+  postgresPassword: str('POSTGRES_PASSWORD'),
   postgresDb: str('POSTGRES_DB', 'ecommerce_inventory'),
 };
 
@@ -104,6 +120,9 @@ export const mongodb = {
 /** Variables of every service that uses Kafka. */
 export const kafka = {
   kafkaBrokers: list('KAFKA_BROKERS', ['localhost:9092']),
+  /** The service's SASL/SCRAM principal; with a CA file the connection is SASL_SSL. Empty: anonymous plaintext (refused in production). */
+  kafkaUsername: str('KAFKA_USERNAME', ''),
+  kafkaPassword: str('KAFKA_PASSWORD', ''),
   /** Prefixes every topic name: isolates test runs sharing a broker. */
   kafkaTopicPrefix: str('KAFKA_TOPIC_PREFIX', ''),
   /**
@@ -112,3 +131,8 @@ export const kafka = {
    */
   kafkaBatchWaitMs: int('KAFKA_BATCH_WAIT_MS', 25, 0, 5000),
 };
+
+/** The variables of mutual TLS, required in production. */
+export const TLS_VARIABLES = ['TLS_CA_FILE', 'TLS_CERT_FILE', 'TLS_KEY_FILE'];
+/** The variables of an authenticated Kafka connection, required in production. */
+export const KAFKA_CREDENTIALS = ['KAFKA_USERNAME', 'KAFKA_PASSWORD'];

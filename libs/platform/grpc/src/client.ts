@@ -4,6 +4,7 @@ import type { MetricsRegistry } from '@order-system/metrics';
 import { clientCall, rpcClientDuration } from './observe.js';
 import { CORRELATION_HEADER, NO_CHANNELZ, serviceName, type MethodDef, type ServiceDef } from './service.js';
 import { fromServiceError } from './status.js';
+import { clientCredentials, type TlsMaterial } from './tls.js';
 import { drained } from './streams.js';
 
 export interface CallOptions {
@@ -37,18 +38,25 @@ export interface ClientOptions {
   defaultTimeoutMs?: number;
   /** Metadata every call carries. */
   headers?: Record<string, string>;
+  /** Mutual TLS: this process's certificate, and the CA the server's must be signed by. */
+  tls?: TlsMaterial;
+  /** With tls: the name the server's certificate must carry (the service it is meant to be). */
+  serverName?: string;
   /** Times every call in rpc_client_duration_seconds. */
   metrics?: MetricsRegistry;
 }
 
-/** A client for `definition` at `address` (host:port), plaintext. */
+/** A client for `definition` at `address` (host:port): mutual TLS with `tls`, else plaintext. */
 export function createServiceClient<D extends ServiceDef>(
   definition: D,
   address: string,
-  { defaultTimeoutMs = 5000, metrics, headers = {} }: ClientOptions = {},
+  { defaultTimeoutMs = 5000, metrics, headers = {}, tls, serverName = '' }: ClientOptions = {},
 ): ServiceClient<D> {
   const target = serviceName(definition);
-  const client = new grpc.Client(address, grpc.credentials.createInsecure(), {
+  if (tls && !serverName) throw new Error(`a TLS client of ${address} needs the serverName its certificate must carry`);
+  const { credentials, options } = clientCredentials(tls, serverName);
+  const client = new grpc.Client(address, credentials, {
+    ...options,
     'grpc.keepalive_time_ms': 30_000,
     'grpc.enable_retries': 1,
     ...NO_CHANNELZ,

@@ -13,3 +13,4 @@ export { checkHealth, healthChecker } from './health.js';
 export { connectRoutes, descriptorRegistry } from './connect.js';
 export { toWireError, toLoggedWireError, fromServiceError, fromStatus, isUnimplemented } from './status.js';
 export { connectAuthInterceptor, OPEN_SERVICES, type Authenticate, type IncomingCall } from './principal.js';
+export { authorizeByCertificate, tlsFromFiles, type TlsMaterial } from './tls.js';

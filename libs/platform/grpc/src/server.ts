@@ -6,6 +6,7 @@ import type { MetricsRegistry } from '@order-system/metrics';
 import { observeStream, observeUnary, rpcServerDuration, type ServerCall } from './observe.js';
 import { authInterceptor, principalOf, type Authenticate } from './principal.js';
 import { addReflection } from './reflection.js';
+import { serverCredentials, type TlsMaterial } from './tls.js';
 import { correlationIdFrom, NO_CHANNELZ, serviceName, type CallContext, type ServiceBinding } from './service.js';
 import { toLoggedWireError } from './status.js';
 import { drained } from './streams.js';
@@ -34,6 +35,8 @@ export interface GrpcServerOptions {
   authenticate?: Authenticate;
   /** Serve gRPC server reflection (default true). */
   reflection?: boolean;
+  /** Mutual TLS: only clients with a certificate of the CA connect. Plaintext without it. */
+  tls?: TlsMaterial;
 }
 
 export interface RunningGrpcServer {
@@ -88,7 +91,7 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
   }
 
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${opts.host}:${opts.port}`, grpc.ServerCredentials.createInsecure(), (err, bound) =>
+    server.bindAsync(`${opts.host}:${opts.port}`, serverCredentials(opts.tls), (err, bound) =>
       err ? reject(err) : resolve(bound),
     ),
   );

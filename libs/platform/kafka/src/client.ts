@@ -1,14 +1,22 @@
+import { readFileSync } from 'node:fs';
 import { context, propagation } from '@opentelemetry/api';
 import { unavailable } from '@order-system/errors';
-import { Kafka, logLevel, Partitioners, type Admin, type LogEntry } from 'kafkajs';
+import kafkajs, { Kafka, logLevel, Partitioners, type Admin, type LogEntry } from 'kafkajs';
+import { systemAcls, type Grant } from './acls.js';
 import type { Logger } from 'pino';
 import { Consumer, type ConsumerOptions, type IncomingMessage } from './consumer.js';
-import type { TopicSpec } from './topics.js';
+import { topicSpecs, type Topics, type TopicSpec } from './topics.js';
 
 export interface KafkaOptions {
   brokers: string[];
   clientId: string;
   log: Logger;
+  /** The principal this client authenticates as (SASL/SCRAM-SHA-512); without it, anonymous. */
+  sasl?: { username: string; password: string };
+  /** The CA that signed the brokers' certificates (PEM): the connection is TLS. */
+  ca?: string;
+  /** How often a failed request is retried before it fails (default 8, with backoff up to 5 s). */
+  retries?: number;
 }
 
 export interface OutgoingMessage {
@@ -42,8 +50,10 @@ export class KafkaClient {
     this.kafka = new Kafka({
       clientId: opts.clientId,
       brokers: opts.brokers,
+      ssl: opts.ca ? { ca: [opts.ca] } : undefined,
+      sasl: opts.sasl && { mechanism: 'scram-sha-512', ...opts.sasl },
       connectionTimeout: 3000,
-      retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 5000 },
+      retry: { initialRetryTime: 200, retries: opts.retries ?? 8, maxRetryTime: 5000 },
       logLevel: logLevel.WARN,
       logCreator:
         () =>
@@ -63,6 +73,38 @@ export class KafkaClient {
       await admin.createTopics({
         waitForLeaders: true,
         topics: missing.map((t) => ({ topic: t.topic, numPartitions: t.partitions, replicationFactor: 1 })),
+      });
+    });
+  }
+
+  /**
+   * The system's topics (with a test run's prefix, say) and the ACLs that let
+   * each service use them: what tools/infra does for the real ones. Needs an
+   * admin principal; idempotent.
+   */
+  async provision(topics: Topics): Promise<void> {
+    await this.ensureTopics(topicSpecs(topics));
+    await this.ensureAcls(systemAcls(topics));
+  }
+
+  /** Grants the ACLs (idempotent: a grant that exists already is left as it is). Needs an admin principal. */
+  ensureAcls(grants: Grant[]): Promise<void> {
+    // Not named exports of kafkajs's CommonJS module as ESM sees it.
+    const { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } = kafkajs;
+    const operation = { read: AclOperationTypes.READ, write: AclOperationTypes.WRITE, describe: AclOperationTypes.DESCRIBE, delete: AclOperationTypes.DELETE };
+    return this.admin(async (admin) => {
+      await admin.createAcls({
+        acl: grants.flatMap((g) =>
+          g.operations.map((op) => ({
+            principal: `User:${g.principal}`,
+            host: '*',
+            operation: operation[op],
+            permissionType: AclPermissionTypes.ALLOW,
+            resourceType: g.resource === 'topic' ? AclResourceTypes.TOPIC : AclResourceTypes.GROUP,
+            resourceName: g.name,
+            resourcePatternType: g.resource === 'topic' ? ResourcePatternTypes.LITERAL : ResourcePatternTypes.PREFIXED,
+          })),
+        ),
       });
     });
   }
@@ -177,4 +219,15 @@ function withTraceContext(headers: Record<string, string> | undefined): Record<s
   const carrier: Record<string, string> = {};
   propagation.inject(context.active(), carrier);
   return Object.keys(carrier).length === 0 ? headers : { ...carrier, ...headers };
+}
+
+/**
+ * The security options of a service's Kafka client from its config: its
+ * SCRAM principal, and TLS with the project CA when a CA file is set.
+ */
+export function kafkaSecurity(config: { kafkaUsername: string; kafkaPassword: string; tlsCaFile: string }): Pick<KafkaOptions, 'sasl' | 'ca'> {
+  return {
+    sasl: config.kafkaUsername ? { username: config.kafkaUsername, password: config.kafkaPassword } : undefined,
+    ca: config.tlsCaFile ? readFileSync(config.tlsCaFile, 'utf8') : undefined,
+  };
 }

@@ -29,7 +29,8 @@ const encode = (e: events.v1.OrderEvent) => events.v1.OrderEvent.encode(e).finis
 describe('kafka lib against a real broker', () => {
   const run = { prefix: testTopicPrefix() };
   const topics = topicNames(run.prefix);
-  const kafka = new KafkaClient({ brokers: testConfig().kafkaBrokers, clientId: 'test', log });
+  // The admin principal (a super user): these tests are of the lib, not of the ACLs.
+  const kafka = new KafkaClient({ ...testConfig().kafka('admin'), clientId: 'test', log });
   let producer: Producer;
   const consumers: Consumer[] = [];
 
@@ -352,5 +353,65 @@ describe('kafka lib against a real broker', () => {
     await consume(topic, async (m) => void seen.add(m.value!.toString()), groupId);
     await eventually(() => seen.size >= 200, { what: 'second hundred' });
     expect(seen.size).toBe(200);
+  });
+});
+
+describe('the broker refuses who has no business with a topic', () => {
+  const topics = topicNames(testTopicPrefix());
+  const cfg = testConfig();
+  const admin = new KafkaClient({ ...cfg.kafka('admin'), clientId: 'test', log });
+  const as = (principal: 'inventory' | 'payment' | 'order-store') => new KafkaClient({ ...cfg.kafka(principal), clientId: `test-${principal}`, log });
+  const event = (orderId: string) => [{ key: orderId, value: encode(orderEvent(orderId)) }];
+
+  beforeAll(() => admin.provision(topics));
+  afterAll(() => admin.deleteTopicsWithPrefix(topics.orderEvents.replace('order-events', '')));
+
+  const refusal = (p: Promise<unknown>) =>
+    p.then(
+      () => 'accepted',
+      (err: Error) => err.message,
+    );
+
+  it('refuses an anonymous client, and one with a wrong password', async () => {
+    const anonymous = new KafkaClient({ brokers: cfg.kafkaBrokers, ca: cfg.kafka().ca, clientId: 'anonymous', log, retries: 1 });
+    expect(await refusal(anonymous.producer())).not.toBe('accepted');
+    const plaintext = new KafkaClient({ brokers: cfg.kafkaBrokers, clientId: 'plaintext', log, retries: 1 });
+    expect(await refusal(plaintext.producer())).not.toBe('accepted');
+    const wrong = new KafkaClient({ ...cfg.kafka('payment'), sasl: { username: 'payment', password: 'guessed' }, clientId: 'wrong', log, retries: 1 });
+    expect(await refusal(wrong.producer())).toMatch(/SASL|authentication|Authentication/);
+  });
+
+  it('lets only a topic’s writer write it: payment may not publish order events, inventory may', async () => {
+    const payment = await as('payment').producer();
+    expect(await refusal(payment.send(topics.orderEvents, event('ORD-forged')))).toMatch(/not authorized|Not authorized|authoriz/i);
+    await payment.send(topics.paymentEvents, event('ORD-ok')); // its own topic
+    await payment.close();
+    const inventory = await as('inventory').producer();
+    await inventory.send(topics.orderEvents, event('ORD-ok'));
+    expect(await refusal(inventory.send(topics.paymentEvents, event('ORD-forged')))).toMatch(/authoriz/i);
+    await inventory.close();
+  });
+
+  it('lets a principal read only its own topics, in its own consumer groups', async () => {
+    const seen = new Map<string, string[]>();
+    const reader = (principal: 'order-store', groupId: string, topic: string) =>
+      as(principal).consumer({ groupId, topic, handle: async (m) => void seen.set(groupId, [...(seen.get(groupId) ?? []), m.key ?? '']) });
+    const wrongTopic = reader('order-store', `order-store-${randomUUID()}`, topics.paymentEvents);
+    expect(await refusal(wrongTopic.start())).toMatch(/authoriz/i);
+    await wrongTopic.stop().catch(() => undefined);
+
+    // Its own group on its own topic reads; another service's group name does not.
+    const own = reader('order-store', `order-store-${randomUUID()}`, topics.orderEvents);
+    const borrowed = reader('order-store', `payment-${randomUUID()}`, topics.orderEvents);
+    await own.start();
+    await borrowed.start().catch(() => undefined);
+    const producer = await admin.producer();
+    await producer.send(topics.orderEvents, event('ORD-read'));
+    await producer.close();
+    await eventually(() => [...seen.keys()].some((g) => g.startsWith('order-store-')), { what: 'its own group to read' });
+    await new Promise((r) => setTimeout(r, 1500));
+    expect([...seen.keys()].filter((g) => g.startsWith('payment-'))).toEqual([]);
+    await own.stop();
+    await borrowed.stop().catch(() => undefined);
   });
 });
