@@ -13,7 +13,7 @@ npx nx run-many -t lint typecheck build --output-style=static
 # The gateway's Dockerfile steps replayed without an engine; the built app must start and answer.
 node tools/deploy-check/dockerfile-dryrun.mjs gateway
 # The kind overlay applied to a throwaway kube-apiserver (its first run builds it: minutes).
-node tools/deploy-check/src/server-check.mjs
+node tools/k8s-server-check/src/server-check.mjs
 npx nx run-many -t test --parallel=2 --output-style=static 2>&1 | tee "$log"
 
 # The crash test kills shared infrastructure (Kafka, FerretDB), so it runs alone, last.

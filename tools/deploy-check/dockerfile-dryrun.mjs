@@ -4,9 +4,10 @@
 //                 ENV/ARG, run its RUN steps there (npm ci, nx build) with the host's node/npm;
 //   runtime stage copy only what its COPY --from=build lines name into a second temp dir,
 //                 then run its ENTRYPOINT there as uid 10001 (setpriv, when root) with the
-//                 service's contract env (on free ports unless GRPC_PORT/HTTP_PORT are set), call
-//                 grpc.health.v1.Health/Check over h2c and GET the HTTP port, keep it up for a
-//                 few seconds, then send SIGTERM and time the exit.
+//                 config defaults, on free ports (variables the app reads are passed through
+//                 from this environment), call grpc.health.v1.Health/Check over h2c and GET
+//                 /healthz on the admin port, keep it up for a few seconds, then send SIGTERM
+//                 and time the exit.
 // It proves the build steps and that the runtime stage's file set is enough to start; it does not
 // prove the base images, the non-root file permissions inside them, or the read-only root fs.
 //   node tools/deploy-check/dockerfile-dryrun.mjs [app=gateway] [--keep] [--observe-ms 6000] [--allow-lock-drift]
@@ -20,7 +21,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { COMMON_ENV, KAFKA_ENV, SERVICES } from './src/contract.mjs';
+import { appConfigs } from './src/app-env.mjs';
 import { parseDockerfile, stagesOf } from './src/dockerfile.mjs';
 
 const args = process.argv.slice(2);
@@ -30,8 +31,9 @@ const allowLockDrift = args.includes('--allow-lock-drift');
 const observeIdx = args.indexOf('--observe-ms');
 const observeMs = observeIdx >= 0 ? Number(args[observeIdx + 1]) : 6000;
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-if (!SERVICES[app]) {
-  console.error(`unknown app ${app}; one of ${Object.keys(SERVICES).join(', ')}`);
+const config = appConfigs(repoRoot)[app];
+if (!config) {
+  console.error(`unknown app ${app}; one of ${Object.keys(appConfigs(repoRoot)).join(', ')}`);
   process.exit(1);
 }
 const dockerfile = join(repoRoot, 'apps', app, 'Dockerfile');
@@ -144,10 +146,10 @@ try {
     } else if (ins.op === 'USER') user = ins.args;
     else if (ins.op === 'ENTRYPOINT' || ins.op === 'CMD') entry = JSON.parse(ins.args);
   }
-  const svc = SERVICES[app];
-  Object.assign(runEnv, COMMON_ENV, svc.kafka ? KAFKA_ENV : {}, svc.env, { GRPC_PORT: String(await freePort()), HTTP_PORT: String(await freePort()) });
-  const contractKeys = new Set([...Object.keys(COMMON_ENV), ...Object.keys(KAFKA_ENV), ...Object.keys(svc.env), 'GRPC_PORT', 'HTTP_PORT']);
-  for (const k of contractKeys) if (process.env[k] != null) runEnv[k] = process.env[k];
+  // The image's ENV stands; what else the app reads may come from here (AUTH_JWKS_FILE=...),
+  // and it listens on free ports unless they are given.
+  for (const k of config.reads) if (process.env[k] != null && !(k in runEnv)) runEnv[k] = process.env[k];
+  for (const v of config.listens) runEnv[v] ??= String(await freePort());
   let cmd = entry;
   if (user && process.getuid?.() === 0 && spawnSync('setpriv', ['--version']).status === 0) {
     const [uid, gid = uid] = user.split(':');
@@ -168,10 +170,9 @@ try {
     const health = await grpcHealth(Number(runEnv.GRPC_PORT)).catch((e) => `error: ${e.message}`);
     log(`grpc.health.v1.Health/Check on :${runEnv.GRPC_PORT} -> ${health}`);
     if (health !== 'SERVING') { failed = true; log('FAIL: gRPC health is not SERVING (with its infrastructure down, a dependency check may be why)'); }
-    const path = app === 'gateway' ? '/healthz' : '/metrics';
-    const http = await fetch(`http://127.0.0.1:${runEnv.HTTP_PORT}${path}`).then((r) => `${r.status}`, (e) => `error: ${e.cause?.code ?? e.message}`);
-    log(`GET :${runEnv.HTTP_PORT}${path} -> ${http}`);
-    if (http !== '200') { failed = true; log(`FAIL: GET ${path} did not answer 200`); }
+    const http = await fetch(`http://127.0.0.1:${runEnv.ADMIN_PORT}/healthz`).then((r) => `${r.status}`, (e) => `error: ${e.cause?.code ?? e.message}`);
+    log(`GET :${runEnv.ADMIN_PORT}/healthz -> ${http}`);
+    if (http !== '200') { failed = true; log('FAIL: GET /healthz did not answer 200'); }
   })();
   const early = await Promise.race([exited, observed]);
   await Promise.race([probes, exited]);
@@ -182,7 +183,7 @@ try {
     log(`still running after ${observeMs} ms; sending SIGTERM`);
     const t0 = performance.now();
     child.kill('SIGTERM');
-    const limit = Number(runEnv.SHUTDOWN_TIMEOUT_MS) + 2000;
+    const limit = Number(runEnv.SHUTDOWN_TIMEOUT_MS ?? config.defaults.SHUTDOWN_TIMEOUT_MS) + 2000;
     const done = await Promise.race([exited, new Promise((res) => setTimeout(() => res(null), limit))]);
     if (!done) {
       failed = true;

@@ -7,7 +7,7 @@
 //	                   JSON on stdout.
 //	k8s-policy <dir>   evaluate the Rego policies under dir (one package k8s.<check> per check,
 //	                   conftest-style `deny contains msg` rules) with the OPA Go module. Reads
-//	                   {"input": ..., "data": ...} on stdin; prints {"<check>": [msg, ...]}.
+//	                   the input document on stdin; prints {"<check>": [msg, ...]}.
 package main
 
 import (
@@ -20,7 +20,6 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/open-policy-agent/opa/v1/rego"
-	"github.com/open-policy-agent/opa/v1/storage/inmem"
 )
 
 func main() {
@@ -83,13 +82,10 @@ func composeCmd(file string) error {
 }
 
 func k8sPolicyCmd(dir string, in io.Reader, out io.Writer) error {
-	var doc struct {
-		Input any            `json:"input"`
-		Data  map[string]any `json:"data"`
-	}
+	var input any
 	dec := json.NewDecoder(in)
 	dec.UseNumber()
-	if err := dec.Decode(&doc); err != nil {
+	if err := dec.Decode(&input); err != nil {
 		return fmt.Errorf("reading the policy input: %w", err)
 	}
 	files, err := filepath.Glob(filepath.Join(dir, "*.rego"))
@@ -98,8 +94,7 @@ func k8sPolicyCmd(dir string, in io.Reader, out io.Writer) error {
 	}
 	opts := []func(*rego.Rego){
 		rego.Query("data.k8s"),
-		rego.Store(inmem.NewFromObject(doc.Data)),
-		rego.Input(doc.Input),
+		rego.Input(input),
 		rego.StrictBuiltinErrors(true),
 	}
 	for _, f := range files {

@@ -1,4 +1,5 @@
-# No secret values in env or ConfigMaps: they belong in Secrets.
+# No secret values in env or ConfigMaps: they belong in Secrets. Only the kind overlay renders
+# Secrets (from committed dev-only files), each labelled so; other overlays get them out of band.
 package k8s.inline_secrets
 
 import data.lib
@@ -6,6 +7,8 @@ import data.lib
 secret_name := `(?i)PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL`
 
 uri_with_credentials := `(?i)[a-z][a-z0-9+.-]*://[^/@\s:]+:[^/@\s]+@`
+
+dev_only_label := "order-system.dev/dev-only"
 
 deny contains msg if {
 	some w in lib.workloads
@@ -35,3 +38,15 @@ deny contains msg if {
 leaks(k, _) if regex.match(secret_name, k)
 
 leaks(_, v) if regex.match(uri_with_credentials, v)
+
+deny contains msg if {
+	some s in lib.objects_of("Secret")
+	not input.target.overlay == "kind"
+	msg := sprintf("%s: %s renders a Secret; only the kind overlay may (dev-only values)", [lib.name(s), input.target.name])
+}
+
+deny contains msg if {
+	some s in lib.objects_of("Secret")
+	not s.metadata.labels[dev_only_label] == "true"
+	msg := sprintf("%s: lacks the label %s=true", [lib.name(s), dev_only_label])
+}

@@ -1,4 +1,4 @@
-# Helpers for the k8s.* policies. input: {target, objects, kind_cluster}; data.contract: src/contract.mjs.
+# Helpers for the k8s.* policies. input: {target: {name, overlay, standalone}, objects}.
 package lib
 
 workload_kinds := {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod"}
@@ -23,6 +23,8 @@ pod_template(o) := {"metadata": object.get(o, "metadata", {}), "spec": object.ge
 pod_spec(o) := object.get(pod_template(o), "spec", {})
 
 pod_labels(o) := object.get(pod_template(o), ["metadata", "labels"], {})
+
+app_name(o) := object.get(pod_labels(o), "app.kubernetes.io/name", null)
 
 # Every container of a pod spec, init containers first: {"c": container, "init": bool}.
 containers(spec) := array.concat(
@@ -69,13 +71,6 @@ expression_matches(e, labels) if {
 	not has_key(labels, e.key)
 }
 
-# The four services' Deployments, found by their app.kubernetes.io/name label or name.
-app_of(o) := app if {
-	o.kind == "Deployment"
-	app := object.get(pod_labels(o), "app.kubernetes.io/name", o.metadata.name)
-	app in data.contract.apps
-}
-
 # Defined, as a message, only for an image without a pinned tag or digest.
 image_problem(image) := "no image" if not is_string(image)
 
@@ -93,23 +88,3 @@ image_problem(image) := sprintf("image %q uses :latest", [image]) if {
 }
 
 last_segment(image) := parts[count(parts) - 1] if parts := split(image, "/")
-
-# `--topic NAME --partitions N` pairs of a script: {name: partitions}.
-topics_in(script) := {m[1]: to_number(m[2]) |
-	some m in regex.find_all_string_submatch_n(`--topic[= ]+["']?([\w.-]+)["']?\s+--partitions[= ]+(\d+)`, script, -1)
-}
-
-topic_problems(found) := problems if {
-	want := data.contract.topics
-	problems := array.concat(
-		[p |
-			some t, n in want
-			p := topic_problem(t, n, found)
-		],
-		[sprintf("unexpected topic %s", [t]) | some t, _ in found; not has_key(want, t)],
-	)
-}
-
-topic_problem(t, _, found) := sprintf("topic %s not created", [t]) if not has_key(found, t)
-
-topic_problem(t, n, found) := sprintf("topic %s has %d partitions (contract: %d)", [t, found[t], n]) if found[t] != n

@@ -3,7 +3,7 @@ package k8s.pdb
 
 import data.lib
 
-gateways := {d | some d in lib.workloads; lib.app_of(d) == "gateway"}
+gateways := {d | some d in lib.objects_of("Deployment"); lib.app_name(d) == "gateway"}
 
 pdbs_of(d) := {p | some p in lib.objects_of("PodDisruptionBudget"); lib.selector_matches(p.spec.selector, lib.pod_labels(d))}
 

@@ -1,4 +1,4 @@
-# Long-running containers have readiness and liveness probes; the services' are gRPC probes on their gRPC port.
+# Long-running containers have readiness and liveness probes (of any kind, on any port).
 package k8s.probes
 
 import data.lib
@@ -10,13 +10,4 @@ deny contains msg if {
 	missing := [p | some p in ["readinessProbe", "livenessProbe"]; not c[p]]
 	count(missing) > 0
 	msg := sprintf("%s:%s: missing %s", [lib.name(w), c.name, concat(", ", missing)])
-}
-
-deny contains msg if {
-	some w in lib.workloads
-	port := data.contract.services[lib.app_of(w)].grpcPort
-	some c in lib.pod_spec(w).containers
-	bad := [p | some p in ["readinessProbe", "livenessProbe", "startupProbe"]; c[p]; not c[p].grpc.port == port]
-	count(bad) > 0
-	msg := sprintf("%s:%s: %s must be grpc probes on port %d", [lib.name(w), c.name, concat(", ", bad), port])
 }

@@ -1,10 +1,8 @@
 # Every ConfigMap, Secret and ServiceAccount a pod needs is rendered (with the keys it reads).
-# The base leaves Secrets to overlays, but only those the contract names.
+# The base leaves Secrets to the overlays.
 package k8s.references
 
 import data.lib
-
-contract_secrets := {ref[0] | some refs in data.contract.k8s.secretRefs; some ref in refs}
 
 rendered(kind) := {o.metadata.name: o | some o in lib.objects_of(kind)}
 
@@ -43,15 +41,6 @@ refs contains [lib.name(w), r] if {
 checked(r) if r.kind == "ConfigMap"
 
 checked(_) if input.target.standalone
-
-deny contains msg if {
-	some ref in refs
-	[w, r] := ref
-	r.kind == "Secret"
-	not input.target.standalone
-	not r.name in contract_secrets
-	msg := sprintf("%s: %s: Secret %s is not one the contract names", [w, r.where, r.name])
-}
 
 deny contains msg if {
 	some ref in refs

@@ -1,5 +1,4 @@
-# Each Service selects some pod template, targets ports it exposes, and a headless one is its
-# StatefulSet's serviceName.
+# Each Service selects some pod template and targets ports it exposes.
 package k8s.services
 
 import data.lib
@@ -40,13 +39,4 @@ exposes(ports, target) if {
 exposes(ports, target) if {
 	some p in ports
 	p.containerPort == target
-}
-
-deny contains msg if {
-	some svc in selecting
-	svc.spec.clusterIP == "None"
-	some sts in matched(svc)
-	sts.kind == "StatefulSet"
-	sts.spec.serviceName != svc.metadata.name
-	msg := sprintf("%s: headless Service is not the serviceName of %s", [lib.name(svc), lib.name(sts)])
 }

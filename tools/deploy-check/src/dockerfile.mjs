@@ -1,6 +1,5 @@
-// Static checks of apps/<app>/Dockerfile: multi-stage, non-root final stage, node as PID 1,
-// pinned base images, only the bundle in the runtime image. A small parser, no Docker needed.
-import { SERVICES } from './contract.mjs';
+// Static checks of apps/<app>/Dockerfile: pinned base images, a non-root final stage, node as
+// PID 1, only the bundle in the runtime image. A small parser, no Docker needed.
 
 /** Why an image reference is not pinned (no tag, or :latest), or null when it is. */
 export function imageProblem(image) {
@@ -116,27 +115,19 @@ function execForm(args) {
 
 /**
  * @param {string} text Dockerfile contents
- * @param {string} app the app it builds (for port/entry-point checks)
+ * @param {string} app the app it builds (for the entry point and the bundle it copies)
  * @returns {{ check: string, subject: string, ok: boolean, detail?: string }[]}
  */
 export function checkDockerfile(text, app, subject = `apps/${app}/Dockerfile`) {
   const results = [];
   const push = (check, ok, detail) => results.push({ check, subject, ok, detail });
   const stages = stagesOf(parseDockerfile(text));
-  push('multi-stage', stages.length >= 2, `${stages.length} FROM instruction(s)`);
-
   const aliases = new Set(stages.map((s) => s.alias).filter(Boolean));
   const imageProblems = stages
     .filter((s) => !aliases.has(s.image))
     .map((s) => (s.image.includes('$') ? `FROM ${s.rawImage}: unresolved variable` : imageProblem(s.image)))
     .filter(Boolean);
   push('pinned-base-images', imageProblems.length === 0, imageProblems.join('; ') || [...new Set(stages.map((s) => s.image))].join(', '));
-  const build = stages[0];
-  if (build) {
-    const nodeOk = /^node:22\.\d+(\.\d+)?-[a-z]+-slim$|^node:22\.\d+(\.\d+)?-slim$/.test(build.image);
-    push('build-stage', nodeOk && build.instructions.some((i) => i.op === 'RUN' && /\bnpm ci\b/.test(i.args)) && build.instructions.some((i) => i.op === 'RUN' && new RegExp(`nx run ${app}:build`).test(i.args)),
-      nodeOk ? `${build.image}: npm ci, nx run ${app}:build` : `build stage image ${build.image} is not a pinned node:22 slim image`);
-  }
 
   const final = stages.at(-1);
   if (!final) return results;
@@ -164,13 +155,6 @@ export function checkDockerfile(text, app, subject = `apps/${app}/Dockerfile`) {
   const envs = final.instructions.filter((i) => i.op === 'ENV').map((i) => i.args).join(' ');
   push('node-env-production', /\bNODE_ENV[= ]["']?production\b/.test(envs), /NODE_ENV/.test(envs) ? envs : 'final stage does not set NODE_ENV=production');
 
-  const exposed = final.instructions.filter((i) => i.op === 'EXPOSE').flatMap((i) => i.args.split(/\s+/)).map((p) => Number(p.split('/')[0]));
-  const svc = SERVICES[app];
-  if (svc) {
-    const missing = [svc.grpcPort, svc.httpPort].filter((p) => !exposed.includes(p));
-    push('expose-ports', missing.length === 0, missing.length ? `EXPOSE lacks ${missing.join(', ')}` : `EXPOSE ${exposed.join(' ')}`);
-  }
-
   const copies = final.instructions.filter((i) => i.op === 'COPY' || i.op === 'ADD');
   const fromContext = copies.filter((i) => !/--from=/.test(i.args));
   const bundleCopied = copies.some((i) => /--from=/.test(i.args) && i.args.includes(`dist/apps/${app}`));
@@ -180,4 +164,11 @@ export function checkDockerfile(text, app, subject = `apps/${app}/Dockerfile`) {
   const slimOk = bundleCopied && fromContext.length === 0 && !final.instructions.some((i) => i.op === 'RUN' && /\bnpm (ci|install|i)\b/.test(i.args));
   push('runtime-only-bundle', slimOk, slimOk ? `copies dist/apps/${app} from the build stage only` : `${bundleCopied ? '' : `bundle dist/apps/${app} not copied from a build stage; `}${fromContext.length ? `copies from the build context: ${fromContext.map((i) => i.args).join(' | ')}` : ''}${final.instructions.some((i) => i.op === 'RUN' && /\bnpm (ci|install|i)\b/.test(i.args)) ? 'installs npm packages in the runtime stage' : ''}`);
   return results;
+}
+
+/** .dockerignore keeps what is generated or local (dependencies, builds, caches, keys in .infra) out of the build context. */
+export function checkDockerignore(text) {
+  const patterns = text.split(/\r?\n/).map((l) => l.trim().replace(/^\*\*\//, '').replace(/^\//, '').replace(/\/$/, '')).filter((l) => l && !l.startsWith('#'));
+  const missing = ['node_modules', 'dist', '.infra', '.nx', '.git'].filter((p) => !patterns.includes(p));
+  return { check: 'ignores generated paths', subject: '.dockerignore', ok: missing.length === 0, detail: missing.length ? `does not ignore ${missing.join(', ')}` : 'node_modules, dist, .infra, .nx, .git' };
 }

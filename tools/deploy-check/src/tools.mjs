@@ -1,6 +1,6 @@
 // Offline-capable acquisition of the two native tools, cached per machine:
 //   kustomize       `go install sigs.k8s.io/kustomize/kustomize/v5@KUSTOMIZE_VERSION`
-//   deploy-check-go `go build` of ../go (compose-go + k8s.io/api strict decoding)
+//   deploy-check-go `go build` of ../go (compose-go and OPA)
 // Both come from the Go module proxy only; once cached, nothing touches the network.
 // Cache: ${XDG_CACHE_HOME:-$HOME/.cache}/order-system/bin (override: DEPLOY_CHECK_CACHE_DIR).
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 
 /** kustomize/v5 v5.8.2 is built on sigs.k8s.io/kustomize/api v0.21.2, the newest that Go 1.26 accepts. */
 export const KUSTOMIZE_VERSION = 'v5.8.2';
-export const GO_HELPER_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../go');
+const GO_HELPER_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../go');
 
 export function cacheDir() {
   if (process.env.DEPLOY_CHECK_CACHE_DIR) return process.env.DEPLOY_CHECK_CACHE_DIR;
@@ -20,7 +20,7 @@ export function cacheDir() {
   return join(base, 'order-system', 'bin');
 }
 
-export function findGo() {
+function findGo() {
   for (const candidate of [process.env.GO_BIN, 'go', '/usr/local/go/bin/go']) {
     if (!candidate) continue;
     const r = spawnSync(candidate, ['version'], { encoding: 'utf8' });
@@ -29,7 +29,7 @@ export function findGo() {
   return null;
 }
 
-export function goEnv(extra = {}) {
+function goEnv(extra = {}) {
   // GOTOOLCHAIN=local: never download another Go toolchain; GOFLAGS cleared of surprises.
   return { ...process.env, GOTOOLCHAIN: 'local', GOFLAGS: '-mod=readonly -buildvcs=false', CGO_ENABLED: '0', ...extra };
 }

@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { checkComposeContract } from '../src/compose.mjs';
-import { checkDockerfile } from '../src/dockerfile.mjs';
+import { appConfigs, checkK8sEnv } from '../src/app-env.mjs';
+import { checkCompose } from '../src/compose.mjs';
+import { checkDockerfile, checkDockerignore } from '../src/dockerfile.mjs';
 import { POLICY_DIR, checkK8sPolicy } from '../src/k8s-policy.mjs';
 import { parseManifests } from '../src/render.mjs';
 import { runAll } from '../src/run.mjs';
@@ -17,6 +18,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = process.env.DEPLOY_CHECK_REPO ?? resolve(here, '../../..');
 const fixture = (f) => readFileSync(join(here, 'fixtures', f), 'utf8');
 const failed = (results, check) => results.filter((r) => !r.ok && (!check || r.check === check));
+const configs = appConfigs(repoRoot);
 
 describe('the repository', () => {
   // The first run on a machine builds kustomize and the Go helper from the Go module proxy.
@@ -25,22 +27,18 @@ describe('the repository', () => {
     const failures = results.filter((r) => !r.ok).map((r) => `[${r.area} ${r.target} ${r.check}] ${r.subject}: ${r.detail}`);
     expect(failures).toEqual([]);
     const areas = new Set(results.map((r) => r.area));
-    for (const a of ['render', 'k8s-policy', 'compose', 'dockerfile']) expect(areas).toContain(a);
+    for (const a of ['render', 'k8s-policy', 'k8s-env', 'compose', 'dockerfile']) expect(areas).toContain(a);
     expect(results.filter((r) => r.area === 'render').map((r) => r.target)).toEqual(expect.arrayContaining(['base', 'overlays/kind']));
   });
 });
 
 describe('the Rego policies', () => {
   // Bad inputs that together trip every deny rule of ../policy/*.rego.
-  const kindCluster = 'nodes: [{role: control-plane, extraPortMappings: [{containerPort: 30051, hostPort: 30051}]}]\n';
-  const base = 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\nspec: {template: {spec: {containers: [{name: x, env: [{name: S, valueFrom: {secretKeyRef: {name: mystery, key: k}}}]}]}}}\n';
   const runs = () => {
     const { path } = ensureGoHelper();
     return [
       checkK8sPolicy(path, parseManifests(fixture('bad-manifests.yaml')), { name: 'overlays/prod', overlay: 'prod' }),
-      checkK8sPolicy(path, parseManifests(fixture('bad-kind-overlay.yaml')), { name: 'overlays/kind', overlay: 'kind' }, kindCluster),
-      checkK8sPolicy(path, [], { name: 'overlays/kind', overlay: 'kind' }, null),
-      checkK8sPolicy(path, parseManifests(base), { name: 'base' }),
+      checkK8sPolicy(path, parseManifests(fixture('bad-kind-overlay.yaml')), { name: 'overlays/kind', overlay: 'kind' }),
     ].flat();
   };
   let results;
@@ -52,7 +50,6 @@ describe('the Rego policies', () => {
   // [check, what one deny rule of policy/<check>.rego says]: one row per rule, in file order.
   const rules = [
     ['probes', /Deployment\/gateway:gateway: missing readinessProbe, livenessProbe/],
-    ['probes', /Deployment\/gateway:gateway: readinessProbe must be grpc probes on port 50051/],
     ['resources', /StatefulSet\/postgres:postgres: missing requests\.cpu, requests\.memory, limits\.cpu, limits\.memory/],
     ['hardening', /Deployment\/gateway:gateway: readOnlyRootFilesystem is not true/],
     ['hardening', /StatefulSet\/postgres: automountServiceAccountToken is not false/],
@@ -61,43 +58,18 @@ describe('the Rego policies', () => {
     ['inline_secrets', /POSTGRES_PASSWORD has an inline value/],
     ['inline_secrets', /MONGODB_URI holds a URI with credentials/],
     ['inline_secrets', /ConfigMap\/gateway-config: secret-looking key in a ConfigMap: API_KEY/],
+    ['inline_secrets', /Secret\/postgres-credentials: overlays\/prod renders a Secret; only the kind overlay may/],
+    ['inline_secrets', /Secret\/postgres-credentials: lacks the label order-system\.dev\/dev-only=true/],
     ['pdb', /gateway: no PodDisruptionBudget selects the gateway pods/],
     ['pdb', /PodDisruptionBudget\/gateway: minAvailable 2 >= replicas 2/],
-    ['secrets', /Secret\/postgres-credentials: overlays\/prod is not a dev overlay/],
-    ['secrets', /Secret\/postgres-credentials: dev Secret lacks label order-system\.dev\/dev-only=true/],
-    ['references', /Deployment\/x: x env S: Secret mystery is not one the contract names/],
     ['references', /Deployment\/inventory: inventory env POSTGRES_PASSWORD: Secret other-secret is not rendered/],
     ['references', /Deployment\/gateway: gateway env FLAG: ConfigMap gateway-config has no key FLAG/],
     ['references', /Deployment\/gateway: ServiceAccount gateway is not rendered/],
     ['services', /Service\/inventory: selector .* matches no pod template/],
     ['services', /Service\/gateway: targetPort metrics not exposed by Deployment\/gateway/],
-    ['services', /Service\/postgres-headless: headless Service is not the serviceName of StatefulSet\/postgres/],
-    ['labels', /Service\/inventory: missing app\.kubernetes\.io\/name, app\.kubernetes\.io\/part-of/],
-    ['app_contract', /Deployment\/gateway: missing env LOG_LEVEL/],
-    ['app_contract', /Deployment\/gateway: LOG_LEVEL=debug \(contract: info\)/],
-    ['app_contract', /Deployment\/inventory: POSTGRES_PASSWORD must come from secretKeyRef postgres-credentials\/password/],
-    ['app_contract', /Deployment\/gateway: gateway does not use Kafka/],
-    ['app_contract', /Deployment\/gateway: container port grpc=50052 \(contract: 50051\)/],
-    ['app_contract', /Deployment\/inventory: no container port 8082/],
-    ['app_contract', /Deployment\/gateway: pod annotation prometheus\.io\/scrape=\(none\) \(want true\)/],
-    ['app_contract', /Deployment\/gateway: terminationGracePeriodSeconds=5 \(want 15\)/],
-    ['app_contract', /Deployment\/gateway: preStop 0s \+ SHUTDOWN_TIMEOUT 8s does not fit in the 5s grace period/],
-    ['app_contract', /Deployment\/gateway: image order-system\/gateway:latest is not order-system\/gateway:<semver>/],
-    ['app_contract', /Deployment\/inventory: pod template lacks label app\.kubernetes\.io\/part-of/],
-    ['app_contract', /Deployment\/gateway: no dedicated ServiceAccount/],
-    ['app_contract', /inventory: overlays\/prod renders no Deployment for inventory/],
-    ['network_policy', /default deny ingress: no policy selects all pods/],
-    ['network_policy', /DNS egress: egress is denied by default but no policy allows port 53/],
+    ['network_policy', /default deny: no NetworkPolicy selects all pods/],
+    ['network_policy', /Deployment\/gateway: no NetworkPolicy selects its pods but those for all pods/],
     ['network_policy', /NetworkPolicy\/inventory-open: opens ingress from anywhere to Deployment\/inventory/],
-    ['network_policy', /gateway -> inventory:50052: no egress rule/],
-    ['kind', /StatefulSet\/kafka: missing, or without volumeClaimTemplates/],
-    ['kind', /topics Job: no Job creating the Kafka topics/],
-    ['kind', /Job\/kafka-topics: topic creation is not idempotent[^]*Job\/kafka-topics: topic order-events has 1 partitions \(contract: 3\)/],
-    ['kind', /Service\/gateway: want NodePort grpc=30051 http=30080, got \{\}/],
-    ['kind', /Deployment\/gateway: imagePullPolicy \(default\) \(kind load docker-image needs IfNotPresent\)/],
-    ['kind', /the kind overlay renders no Namespace/],
-    ['kind', /k8s\/kind-cluster\.yaml: missing/],
-    ['kind', /k8s\/kind-cluster\.yaml: no extraPortMappings for NodePort 30080/],
   ];
 
   it('has one row above for every deny rule', () => {
@@ -116,7 +88,7 @@ describe('the Dockerfile checker', () => {
   const results = checkDockerfile(fixture('bad.Dockerfile'), 'gateway', 'bad.Dockerfile');
   const bad = new Set(failed(results).map((r) => r.check));
   it('flags a single-stage, root, npm-started, :latest image', () => {
-    for (const c of ['multi-stage', 'pinned-base-images', 'non-root-user', 'node-pid-1', 'node-env-production', 'expose-ports', 'runtime-only-bundle', 'runtime-proto-files']) {
+    for (const c of ['pinned-base-images', 'non-root-user', 'node-pid-1', 'node-env-production', 'runtime-only-bundle', 'runtime-proto-files']) {
       expect(bad).toContain(c);
     }
     expect(failed(results, 'node-pid-1')[0].detail).toMatch(/shell form/);
@@ -131,36 +103,50 @@ describe('the Dockerfile checker', () => {
     expect(failed(checkDockerfile(image([...flags, 'dist/apps/gateway/main.cjs']), 'gateway'), 'node-pid-1')).toEqual([]);
     expect(failed(checkDockerfile(image([...flags, 'dist/apps/payment/main.cjs']), 'gateway'), 'node-pid-1')[0].detail).toMatch(/runs dist\/apps\/payment\/main.cjs/);
   });
+  it('flags a .dockerignore that lets generated paths into the context', () => {
+    expect(checkDockerignore('node_modules\n/dist/\n').detail).toBe('does not ignore .infra, .nx, .git');
+  });
+});
+
+describe("the apps' environment", () => {
+  it("reads the names from each app's config.ts and the config groups it spreads in", () => {
+    for (const name of ['GRPC_PORT', 'KAFKA_BROKERS', 'POSTGRES_PASSWORD', 'LOG_LEVEL']) expect(configs.inventory.reads).toContain(name);
+    expect(configs.gateway.reads).toContain('NODE_ENV');
+    expect(configs.gateway.reads).not.toContain('KAFKA_BROKERS');
+    expect(configs.inventory.listens).not.toContain('POSTGRES_PORT');
+    expect(configs.inventory.defaults.SHUTDOWN_TIMEOUT_MS).toBe(8000);
+  });
+  it('flags unread variables, ports nobody listens on and a shutdown that outlasts the grace period', () => {
+    const d = failed(checkK8sEnv(parseManifests(fixture('bad-kind-overlay.yaml')), configs)).map((r) => `${r.subject}: ${r.detail}`).join('\n');
+    expect(d).toMatch(/Deployment\/gateway: sets API_KEY, KAFKA_BROKERS, FLAG, which apps\/gateway\/src\/config.ts does not read/);
+    expect(d).toMatch(/Deployment\/gateway: container port 50052 is not one it listens on \(GRPC_PORT=50051, HTTP_PORT=8080, /);
+    expect(d).toMatch(/Deployment\/gateway: prometheus.io\/port 9090 is not one it listens on/);
+    expect(d).toMatch(/Deployment\/gateway: SHUTDOWN_TIMEOUT_MS=8000 does not fit in the 5 s between SIGTERM and SIGKILL/);
+    expect(d).not.toMatch(/inventory/);
+  });
 });
 
 describe('the compose checker', () => {
+  /** compose-go's project of `text`, loaded from a temp docker-compose.yml. */
+  const load = (text) => {
+    const dir = mkdtempSync(join(tmpdir(), 'deploy-check-'));
+    try {
+      writeFileSync(join(dir, 'docker-compose.yml'), text);
+      return JSON.parse(runGoHelper(ensureGoHelper().path, ['compose', join(dir, 'docker-compose.yml')]));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
   it('lets compose-go reject what breaks the Compose Specification', () => {
-    const { path } = ensureGoHelper();
-    const dir = mkdtempSync(join(tmpdir(), 'deploy-check-'));
-    writeFileSync(join(dir, 'docker-compose.yml'), fixture('bad-compose.yml'));
-    try {
-      expect(() => runGoHelper(path, ['compose', join(dir, 'docker-compose.yml')])).toThrow(/services\.inventory\.restart_policy/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    expect(() => load(fixture('bad-compose.yml'))).toThrow(/services\.inventory\.restart_policy/);
   });
-  it('flags contract violations in a loadable compose file', () => {
-    const { path } = ensureGoHelper();
+  it('flags what breaks the rules in a loadable compose file', () => {
     const text = fixture('bad-compose.yml').replace('    restart_policy: always\n', '');
-    const dir = mkdtempSync(join(tmpdir(), 'deploy-check-'));
-    const tmp = join(dir, 'docker-compose.yml');
-    writeFileSync(tmp, text);
-    try {
-      const project = JSON.parse(runGoHelper(path, ['compose', tmp]));
-      const d = failed(checkComposeContract(text, project)).map((r) => `${r.subject}: ${r.detail}`).join('\n');
-      expect(d).toMatch(/no version key/);
-      expect(d).toMatch(/postgres: .*uses :latest/);
-      expect(d).toMatch(/postgres secrets interpolated: POSTGRES_PASSWORD must be written as \$\{VAR:-default\}/);
-      expect(d).toMatch(/depends_on inventory: postgres: condition service_started, want service_healthy/);
-      expect(d).toMatch(/kafka-init: service missing/);
-      expect(d).toMatch(/gateway: service missing/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const d = failed(checkCompose(text, load(text), configs)).map((r) => `${r.subject}: ${r.detail}`).join('\n');
+    expect(d).toMatch(/postgres: image "postgres:latest" uses :latest; POSTGRES_PASSWORD is written inline/);
+    expect(d).toMatch(/inventory: sets FOO, which apps\/inventory\/src\/config.ts does not read/);
+    expect(d).toMatch(/inventory: .*published port 50099 is not one it listens on/);
+    expect(d).toMatch(/inventory: .*SHUTDOWN_TIMEOUT_MS=8000 does not fit in the 5 s/);
+    expect(d).not.toMatch(/inventory: .*POSTGRES_PASSWORD/);
   });
 });

@@ -1,7 +1,7 @@
 // The throwaway Kubernetes control plane of `npm run k8s:server-check`: kube-apiserver, kubectl
 // and etcd, built from these tool lines by src/kube-server.mjs. Every ./staging module of
 // k8s.io/kubernetes is replaced by its published release of the same version (v0.x = v1.x).
-module order-system/tools/deploy-check/go/kube
+module order-system/tools/k8s-server-check/go
 
 go 1.26.0
 

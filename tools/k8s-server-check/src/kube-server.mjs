@@ -1,5 +1,5 @@
 // A throwaway Kubernetes control plane on loopback: etcd and kube-apiserver as child processes,
-// and the kubectl of the same release, all built from go/kube/go.mod (Go module proxy only).
+// and the kubectl of the same release, all built from ../go/go.mod (Go module proxy only).
 // Binaries: <repo>/.infra/kube/<version>-<hash of go.mod and go.sum>/, built on first use.
 // Keys, token, certificates and etcd data live in a temp dir that stop() removes.
 import { spawn, spawnSync } from 'node:child_process';
@@ -8,16 +8,16 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, 
 import { request } from 'node:https';
 import { createServer } from 'node:net';
 import { setPriority, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { GO_HELPER_DIR, findGo, goEnv } from './tools.mjs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const KUBE_MODULE_DIR = join(GO_HELPER_DIR, 'kube');
+const KUBE_MODULE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../go');
 const PACKAGES = ['k8s.io/kubernetes/cmd/kube-apiserver', 'k8s.io/kubernetes/cmd/kubectl', 'go.etcd.io/etcd/server/v3'];
 
-/** The Kubernetes release pinned in go/kube/go.mod, e.g. v1.36.3. */
+/** The Kubernetes release pinned in go/go.mod, e.g. v1.36.3. */
 export function kubeVersion() {
   const m = /^\s*(?:require\s+)?k8s\.io\/kubernetes (v\d+\.\d+\.\d+)/m.exec(readFileSync(join(KUBE_MODULE_DIR, 'go.mod'), 'utf8'));
-  if (!m) throw new Error('go/kube/go.mod does not require k8s.io/kubernetes');
+  if (!m) throw new Error('go/go.mod does not require k8s.io/kubernetes');
   return m[1];
 }
 
@@ -44,7 +44,7 @@ export async function ensureKubeBinaries(repoRoot, say = console.error) {
   const bins = { version, apiserver: join(dir, 'kube-apiserver'), kubectl: join(dir, 'kubectl'), etcd: join(dir, 'etcd') };
   if (existsSync(bins.etcd)) return bins;
 
-  const go = findGo();
+  const go = [process.env.GO_BIN, 'go', '/usr/local/go/bin/go'].find((c) => c && spawnSync(c, ['version']).status === 0);
   if (!go) throw new Error('no Go toolchain to build kube-apiserver (looked for $GO_BIN, go on PATH, /usr/local/go/bin/go)');
   mkdirSync(root, { recursive: true });
   const logFile = join(root, `build-${version}.log`);
@@ -73,7 +73,8 @@ async function goBuild(go, out, version, logFile, mode) {
   try {
     const child = spawn(go, ['build', '-v', '-trimpath', '-ldflags', ldflags(version), '-o', `${out}/`, ...PACKAGES], {
       cwd: KUBE_MODULE_DIR,
-      env: goEnv(),
+      // GOTOOLCHAIN=local: never download another Go toolchain; only what go.mod and go.sum pin.
+      env: { ...process.env, GOTOOLCHAIN: 'local', GOFLAGS: '-mod=readonly -buildvcs=false', CGO_ENABLED: '0' },
       stdio: ['ignore', log, log],
     });
     // The build yields the CPU to anything else running (tests, benchmarks).

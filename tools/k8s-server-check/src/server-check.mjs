@@ -3,12 +3,11 @@
 // schema and unknown fields, validation, defaulting, admission (PodSecurity "restricted").
 // Exit 0 when the server accepts everything without a warning, 1 printing its words when it
 // refuses or warns, 2 when the check itself cannot run.
-//   node tools/deploy-check/src/server-check.mjs [<kustomize dir>] [--verbose]
+//   node tools/k8s-server-check/src/server-check.mjs [<kustomize dir>] [--verbose]
 import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { stringify } from 'yaml';
+import { parseAllDocuments, stringify } from 'yaml';
 import { ensureKubeBinaries, startKubeServer } from './kube-server.mjs';
-import { parseManifests } from './render.mjs';
 
 const repoRoot = resolve(fileURLToPath(import.meta.url), '../../../..');
 const SSA = ['apply', '--server-side', '--field-manager=k8s-server-check', '--warnings-as-errors', '-f', '-'];
@@ -59,7 +58,7 @@ const toYaml = (objects) => objects.map((o) => stringify(o)).join('---\n');
 export function checkWithServer(server, dir, { verbose = false } = {}) {
   const rendered = server.kubectl(['kustomize', dir]);
   if (rendered.status !== 0) return { ok: false, output: `kubectl kustomize ${dir} failed:\n${rendered.stderr.trim()}` };
-  const objects = parseManifests(rendered.stdout, dir);
+  const objects = parseAllDocuments(rendered.stdout).map((d) => d.toJS()).filter((o) => o != null);
   const pods = podsOfTemplates(objects);
   const steps = [
     ['create the Namespaces and ServiceAccounts', [], prerequisites(objects)],

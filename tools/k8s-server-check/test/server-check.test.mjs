@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureKubeBinaries } from '../src/kube-server.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const repoRoot = process.env.DEPLOY_CHECK_REPO ?? resolve(here, '../../..');
+const repoRoot = process.env.K8S_SERVER_CHECK_REPO ?? resolve(here, '../../..');
 const cli = resolve(here, '../src/server-check.mjs');
 const scratch = mkdtempSync(join(tmpdir(), 'server-check-test-'));
 
