@@ -15,6 +15,8 @@ node tools/deploy-check/dockerfile-dryrun.mjs gateway
 # The kind overlay applied to a throwaway kube-apiserver (its first run builds it: minutes).
 node tools/k8s-server-check/src/server-check.mjs
 npx nx run-many -t test --parallel=2 --output-style=static 2>&1 | tee "$log"
+# The web console in a real browser (Debian's chromium-headless-shell, installed if missing).
+npx nx run system-e2e:browser --output-style=static 2>&1 | tee -a "$log"
 
 # The crash test kills shared infrastructure (Kafka, FerretDB), so it runs alone, last.
 npx nx run system-e2e:crash --output-style=static 2>&1 | tee -a "$log"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Generates libs/proto/src/gen from proto/: ts-proto types and grpc-js service
-# definitions, plus the descriptor set (for the Connect edge and reflection).
+# definitions, plus the descriptor set (for the Connect edge and reflection); and
+# libs/proto/src/gen-es: protobuf-es schemas of the public API, for the browser.
 #   generate.sh          regenerate in place
 #   generate.sh --check  fail if the committed code is stale; also lint and format-check proto/
 set -euo pipefail
@@ -8,8 +9,9 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 export PATH="$root/node_modules/.bin:$PATH"
 gen=libs/proto/src/gen
+gen_es=libs/proto/src/gen-es
 
-generate_into() { # base dir: writes <base>/libs/proto/src/gen
+generate_into() { # base dir: writes <base>/libs/proto/src/gen and gen-es
   local base=$1 tmp
   buf generate proto --template proto/buf.gen.yaml -o "$base"
   tmp=$(mktemp)
@@ -48,9 +50,9 @@ if [[ "${1:-}" == "--check" ]]; then
   scratch=$(mktemp -d)
   trap 'rm -rf "$scratch"' EXIT
   generate_into "$scratch"
-  if ! diff -r "$gen" "$scratch/$gen" > "$scratch/diff.txt"; then
+  if ! { diff -r "$gen" "$scratch/$gen" && diff -r "$gen_es" "$scratch/$gen_es"; } > "$scratch/diff.txt"; then
     head -50 "$scratch/diff.txt"
-    echo "libs/proto/src/gen is stale: run 'npm run generate' and commit the result." >&2
+    echo "libs/proto/src/gen or gen-es is stale: run 'npm run generate' and commit the result." >&2
     exit 1
   fi
   echo "generated code is up to date"

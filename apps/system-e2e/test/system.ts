@@ -43,9 +43,11 @@ export interface SystemOptions {
   env?: Record<string, string>;
   /** How many instances of each service (default 1); instance n > 1 is named `<app>-<n>`. */
   instances?: number;
+  /** The gateway serves the built web console (dist/console) under /console/, with the local stack's dev signer on. */
+  console?: boolean;
 }
 
-export async function startSystem({ env = {}, instances = 1 }: SystemOptions = {}) {
+export async function startSystem({ env = {}, instances = 1, console: withConsole = false }: SystemOptions = {}) {
   const infra = testConfig();
   const log = testLogger(infra);
   const db = await createTestDatabase(infra);
@@ -82,6 +84,7 @@ export async function startSystem({ env = {}, instances = 1 }: SystemOptions = {
       // Generous, so that only the tests of the limits meet them.
       RATE_LIMIT_PER_S: '100000',
       RATE_LIMIT_BURST: '100000',
+      ...(withConsole ? { CONSOLE_DIR: path.join(root, 'dist/console'), AUTH_DEV_SIGNER_KEY_FILE: auth.privateKeyFile } : {}),
       ...env,
     },
   });

@@ -1,12 +1,14 @@
 /**
- * npm start: the infrastructure up if needed, the four services built, then
- * run in the foreground with a start-up summary; their JSON logs go to
- * .infra/logs/<service>.log. Ctrl-C stops the services (not the infrastructure).
+ * npm start: the infrastructure up if needed, the four services and the web
+ * console built, then the services run in the foreground with a start-up
+ * summary; their JSON logs go to .infra/logs/<service>.log. The gateway serves
+ * the console under /console/, with the dev signer on for its "sign in as".
+ * Ctrl-C stops the services (not the infrastructure).
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { signDevToken } from '@order-system/auth';
-import { APPS, DEFAULT_PORTS, Launcher, systemProcesses } from '@order-system/launcher';
+import { APPS, DEFAULT_PORTS, Launcher, systemProcesses, type App } from '@order-system/launcher';
 import { serviceEnv } from '@order-system/local-stack';
 import { devKeys } from './dev-auth.js';
 import { opsConfig } from './config.js';
@@ -24,14 +26,17 @@ function step(title: string, command: string, args: string[]) {
 }
 
 step('infrastructure', 'bash', ['tools/infra/up.sh']);
-step('build', 'npx', ['nx', 'run-many', '-t', 'build', `--projects=${APPS.join(',')}`, '--output-style=static']);
+step('build', 'npx', ['nx', 'run-many', '-t', 'build', `--projects=${[...APPS, 'console'].join(',')}`, '--output-style=static']);
 
 console.log('\n▶ dev token keys');
 const keys = await devKeys(root);
 console.log(`  ${path.relative(root, keys.jwksFile)} (npm run -s token -- --sub <user_id> signs tokens for this stack)`);
 
-// Each service with its own credentials and certificate, generated under .infra by tools/infra.
-const launcher = new Launcher(await systemProcesses({ ports: (_, app) => DEFAULT_PORTS[app], env: { AUTH_JWKS_FILE: keys.jwksFile }, appEnv: serviceEnv }), {
+// Each service with its own credentials and certificate, generated under .infra by tools/infra; the
+// gateway also serves the console and, for this local stack only, signs tokens for its "sign in as".
+const gatewayEnv = { AUTH_JWKS_FILE: keys.jwksFile, CONSOLE_DIR: path.join(root, 'dist/console'), AUTH_DEV_SIGNER_KEY_FILE: keys.privateKeyFile };
+const appEnv = (app: App) => ({ ...serviceEnv(app), ...(app === 'gateway' ? gatewayEnv : {}) });
+const launcher = new Launcher(await systemProcesses({ ports: (_, app) => DEFAULT_PORTS[app], appEnv }), {
   root,
   logDir: path.join(root, '.infra/logs'),
   sched: cfg.backgroundSched,
@@ -70,6 +75,7 @@ const { grpc, http } = DEFAULT_PORTS.gateway;
 const token = await signDevToken(keys.privateKeyFile, { sub: 'user_001', ttlSec: 12 * 3600 });
 console.log(`\n  gRPC          localhost:${grpc}`);
 console.log(`  Connect/REST  http://localhost:${http}`);
+console.log(`  web console   http://localhost:${http}/console/  ("sign in as" any user id; tick operator for the operations view)`);
 console.log('\n  try it (a token for user_001, valid 12 h; npm run -s token -- --sub <user_id> [--admin] makes others):');
 console.log(`  TOKEN=${token}`);
 console.log(`  curl -s localhost:${http}/orders -H "authorization: Bearer $TOKEN"`);
