@@ -5,7 +5,7 @@
 #                       order-store, dlt)
 #   tls/ca.crt          the project CA; tls/<name>.crt|.key a certificate per service (CN and DNS
 #                       SAN = its name; clients check that name, whatever address they dial),
-#                       for mutual TLS; Kafka's also names 127.0.0.1, where the broker is dialled
+#                       for mutual TLS; Kafka's also names localhost and 127.0.0.1, where it is dialled
 # Nothing is overwritten once it exists: delete the folder to start over.
 
 SECRETS_DIR=$INFRA_DIR/secrets
@@ -60,7 +60,7 @@ tls_install() {
       -keyout "$TLS_DIR/$name.key" -out "$TLS_DIR/$name.csr" >>"$log" 2>&1 ||
       die_with_log "secrets: key for $name failed" "$log"
     local san="DNS:$name"
-    [[ $name == kafka ]] && san+=",IP:127.0.0.1"
+    [[ $name == kafka ]] && san+=",DNS:localhost,IP:127.0.0.1"
     openssl x509 -req -in "$TLS_DIR/$name.csr" -CA "$TLS_DIR/ca.crt" -CAkey "$TLS_DIR/ca.key" -CAcreateserial \
       -days 825 -out "$TLS_DIR/$name.crt.tmp" -extfile <(printf '%s\n' \
         "subjectAltName=$san" \

@@ -7,7 +7,9 @@ import { currentCorrelationId, withCorrelation, type Logger } from '@order-syste
 import type { MetricsRegistry } from '@order-system/metrics';
 import { observeStream, observeUnary, rpcServerDuration, type ServerCall } from './observe.js';
 import { principalKey } from './principal.js';
-import { serviceName, type CallContext, type MethodDef, type ServiceBinding } from './service.js';
+import { CORRELATION_HEADER, CORRELATION_ID, serviceName, type CallContext, type MethodDef, type ServiceBinding } from './service.js';
+
+const acceptable = (id: string | null) => (id !== null && CORRELATION_ID.test(id) ? id : undefined);
 import { toLoggedWireError } from './status.js';
 
 /**
@@ -53,9 +55,9 @@ function bridge(
 ) {
   const decode = (msg: unknown) => def.requestDeserialize(Buffer.from(toBinary(method.input, msg as never)));
   const encode = (res: unknown) => fromBinary(method.output as DescMessage, def.responseSerialize(res));
-  // The id the HTTP listener gave this request (the caller's, if acceptable).
+  // The caller's id if acceptable, else the one the HTTP listener gave this request, else a new one.
   const context = (ctx: HandlerContext): CallContext => ({
-    correlationId: currentCorrelationId() ?? randomUUID(),
+    correlationId: acceptable(ctx.requestHeader.get(CORRELATION_HEADER)) ?? currentCorrelationId() ?? randomUUID(),
     signal: ctx.signal,
     principal: ctx.values.get(principalKey),
   });
