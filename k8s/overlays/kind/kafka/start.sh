@@ -69,10 +69,16 @@ group.initial.rebalance.delay.ms=0
 EOF
 
 # Formatted once; the broker's and the admin's SCRAM credentials go into the metadata log then
-# (KIP-900). kafka-init creates the services' users.
+# (KIP-900). kafka-init creates the services' users. Data formatted without them (a PLAINTEXT
+# broker's) would leave the broker unable to authenticate to itself.
+if [ -f "$data/meta.properties" ] && [ ! -f "$data/.scram" ]; then
+  echo "start.sh: $data was formatted without SCRAM users (an earlier PLAINTEXT broker): delete the volume and start again" >&2
+  exit 1
+fi
 if [ ! -f "$data/meta.properties" ]; then
   "$bin/kafka-storage.sh" format --ignore-formatted -t "$("$bin/kafka-storage.sh" random-uuid)" -c "$conf/server.properties" \
     --add-scram "SCRAM-SHA-512=[name=broker,password=$KAFKA_BROKER_PASSWORD]" \
     --add-scram "SCRAM-SHA-512=[name=admin,password=$KAFKA_ADMIN_PASSWORD]"
+  touch "$data/.scram"
 fi
 exec "$bin/kafka-server-start.sh" "$conf/server.properties"
