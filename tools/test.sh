@@ -10,6 +10,8 @@ trap 'rm -f "$log"' EXIT
 bash tools/infra/up.sh
 npx nx run proto:check-generated --output-style=static
 npx nx run-many -t lint typecheck build --output-style=static
+# The deployments' generated credentials and certificates (git-ignored), which the checks below read.
+npm run -s deploy:secrets
 # The gateway's Dockerfile steps replayed without an engine; the built app must start and answer.
 node tools/deploy-check/dockerfile-dryrun.mjs gateway
 # The kind overlay applied to a throwaway kube-apiserver (its first run builds it: minutes).

@@ -5,7 +5,8 @@
 //   runtime stage copy only what its COPY --from=build lines name into a second temp dir,
 //                 then run its ENTRYPOINT there as uid 10001 (setpriv, when root) with the
 //                 config defaults, on free ports (variables the app reads are passed through
-//                 from this environment), call grpc.health.v1.Health/Check over h2c and GET
+//                 from this environment, TLS material and the gateway's JWKS from
+//                 `npm run deploy:secrets` if not), call grpc.health.v1.Health/Check over h2c and GET
 //                 /healthz on the admin port, keep it up for a few seconds, then send SIGTERM
 //                 and time the exit.
 // It proves the build steps and that the runtime stage's file set is enough to start; it does not
@@ -149,6 +150,20 @@ try {
   // The image's ENV stands; what else the app reads may come from here (AUTH_JWKS_FILE=...),
   // and it listens on free ports unless they are given.
   for (const k of config.reads) if (process.env[k] != null && !(k in runEnv)) runEnv[k] = process.env[k];
+  // Production (the image's NODE_ENV) refuses to start without TLS material, the gateway without
+  // an identity provider: unless given here, the local deployment's (npm run deploy:secrets),
+  // copied where uid 10001 can read them.
+  const deployed = join(repoRoot, 'k8s/overlays/kind/secrets');
+  const local = {};
+  if (existsSync(join(deployed, 'tls', app))) {
+    cpSync(join(deployed, 'tls', app), join(work, 'tls'), { recursive: true });
+    Object.assign(local, { TLS_CA_FILE: join(work, 'tls/ca.crt'), TLS_CERT_FILE: join(work, 'tls/tls.crt'), TLS_KEY_FILE: join(work, 'tls/tls.key') });
+  }
+  if (config.reads.has('AUTH_JWKS_FILE') && !runEnv.AUTH_JWKS_URL && existsSync(join(deployed, 'auth/jwks.json'))) {
+    cpSync(join(deployed, 'auth/jwks.json'), join(work, 'jwks.json'));
+    Object.assign(local, { AUTH_JWKS_FILE: join(work, 'jwks.json'), AUTH_ISSUER: 'order-system-dev', AUTH_AUDIENCE: 'order-system' });
+  }
+  for (const [k, v] of Object.entries(local)) runEnv[k] ??= v;
   for (const v of config.listens) runEnv[v] ??= String(await freePort());
   let cmd = entry;
   if (user && process.getuid?.() === 0 && spawnSync('setpriv', ['--version']).status === 0) {

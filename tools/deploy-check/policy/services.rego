@@ -40,3 +40,16 @@ exposes(ports, target) if {
 	some p in ports
 	p.containerPort == target
 }
+
+# The admin port (metrics, probes) is for Prometheus and the kubelet, never behind a Service.
+deny contains msg if {
+	some svc in selecting
+	some p in object.get(svc.spec, "ports", [])
+	target := object.get(p, "targetPort", p.port)
+	some w in matched(svc)
+	some c in object.get(lib.pod_spec(w), "containers", [])
+	some cp in object.get(c, "ports", [])
+	cp.name == "admin"
+	target in {cp.name, cp.containerPort}
+	msg := sprintf("%s: port %v is the admin port of %s", [lib.name(svc), target, lib.name(w)])
+}

@@ -23,9 +23,13 @@ export function checkCompose(rawText, project, configs) {
     for (const [k, v] of Object.entries(env)) {
       if (v != null && (SECRET_NAME.test(k) || URI_WITH_CREDENTIALS.test(v)) && !String(v).includes('${')) problems.push(`${k} is written inline: take it from the environment, as \${VAR:-default}`);
     }
-    if (configs[name]) {
+    // An app's service, or a one-shot running its image (inventory-migrate).
+    const cfg = configs[name] ?? configs[/^order-system\/([\w-]+):/.exec(svc.image ?? '')?.[1]];
+    if (cfg) {
       const published = (svc.ports ?? []).map((p) => ['published port', p.target]);
-      problems.push(...envProblems(configs[name], svc.environment ?? {}, published, seconds(svc.stop_grace_period ?? '10s')));
+      problems.push(...envProblems(cfg, svc.environment ?? {}, published, seconds(svc.stop_grace_period ?? '10s')));
+      const admin = Number(svc.environment?.ADMIN_PORT ?? cfg.defaults.ADMIN_PORT);
+      if (published.some(([, p]) => Number(p) === admin)) problems.push(`publishes the admin port ${admin} (metrics, probes): keep it inside`);
     }
     return { subject: name, ok: problems.length === 0, detail: problems.join('; ') || undefined };
   });

@@ -67,6 +67,7 @@ describe('the Rego policies', () => {
     ['references', /Deployment\/gateway: ServiceAccount gateway is not rendered/],
     ['services', /Service\/inventory: selector .* matches no pod template/],
     ['services', /Service\/gateway: targetPort metrics not exposed by Deployment\/gateway/],
+    ['services', /Service\/gateway: port admin is the admin port of Deployment\/gateway/],
     ['network_policy', /default deny: no NetworkPolicy selects all pods/],
     ['network_policy', /Deployment\/gateway: no NetworkPolicy selects its pods but those for all pods/],
     ['network_policy', /NetworkPolicy\/inventory-open: opens ingress from anywhere to Deployment\/inventory/],
@@ -116,13 +117,21 @@ describe("the apps' environment", () => {
     expect(configs.inventory.listens).not.toContain('POSTGRES_PORT');
     expect(configs.inventory.defaults.SHUTDOWN_TIMEOUT_MS).toBe(8000);
   });
-  it('flags unread variables, ports nobody listens on and a shutdown that outlasts the grace period', () => {
+  it('takes what production requires from requiredInProduction and the fields without a production default', () => {
+    expect(configs.inventory.required).toEqual(['TLS_CA_FILE', 'TLS_CERT_FILE', 'TLS_KEY_FILE', 'KAFKA_USERNAME', 'KAFKA_PASSWORD', 'POSTGRES_USER', 'POSTGRES_PASSWORD']);
+    expect(configs.gateway.required).toEqual(['TLS_CA_FILE', 'TLS_CERT_FILE', 'TLS_KEY_FILE', 'AUTH_ISSUER', 'AUTH_AUDIENCE']);
+  });
+  it('flags unread and missing variables, ports nobody listens on, probes off the admin port and a shutdown that outlasts the grace period', () => {
     const d = failed(checkK8sEnv(parseManifests(fixture('bad-kind-overlay.yaml')), configs)).map((r) => `${r.subject}: ${r.detail}`).join('\n');
     expect(d).toMatch(/Deployment\/gateway: sets API_KEY, KAFKA_BROKERS, FLAG, which apps\/gateway\/src\/config.ts does not read/);
+    expect(d).toMatch(/Deployment\/gateway: does not set TLS_CA_FILE, TLS_CERT_FILE, TLS_KEY_FILE, AUTH_ISSUER, AUTH_AUDIENCE, which production requires/);
     expect(d).toMatch(/Deployment\/gateway: container port 50052 is not one it listens on \(GRPC_PORT=50051, HTTP_PORT=8080, /);
     expect(d).toMatch(/Deployment\/gateway: prometheus.io\/port 9090 is not one it listens on/);
     expect(d).toMatch(/Deployment\/gateway: SHUTDOWN_TIMEOUT_MS=8000 does not fit in the 5 s between SIGTERM and SIGKILL/);
-    expect(d).not.toMatch(/inventory/);
+    expect(d).toMatch(/Deployment\/gateway: readinessProbe is not an HTTP GET on the admin port \(ADMIN_PORT=8081\)/);
+    expect(d).toMatch(/Deployment\/gateway: livenessProbe is not an HTTP GET on the admin port/);
+    expect(d).toMatch(/Deployment\/inventory: migrate \(init\): sets BAR, which apps\/inventory\/src\/config.ts does not read/);
+    expect(d).not.toMatch(/inventory: (sets|does not set) .*POSTGRES_PASSWORD/);
   });
 });
 
@@ -147,6 +156,9 @@ describe('the compose checker', () => {
     expect(d).toMatch(/inventory: sets FOO, which apps\/inventory\/src\/config.ts does not read/);
     expect(d).toMatch(/inventory: .*published port 50099 is not one it listens on/);
     expect(d).toMatch(/inventory: .*SHUTDOWN_TIMEOUT_MS=8000 does not fit in the 5 s/);
+    expect(d).toMatch(/inventory: .*does not set TLS_CA_FILE, .*POSTGRES_USER, which production requires/);
+    expect(d).toMatch(/inventory: .*publishes the admin port 8082/);
+    expect(d).toMatch(/inventory-migrate: sets BAZ, which apps\/inventory\/src\/config.ts does not read/);
     expect(d).not.toMatch(/inventory: .*POSTGRES_PASSWORD/);
   });
 });
