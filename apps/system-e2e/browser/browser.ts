@@ -14,7 +14,12 @@ export function launchBrowser(): Promise<Browser> {
   });
 }
 
-export const screenshotDir = path.resolve(import.meta.dirname, '../../../docs/img');
+/**
+ * Where the run saves its screenshots: dist/screenshots, so that a test run
+ * leaves the working tree as it was. `SCREENSHOT_DIR=docs/img` refreshes the
+ * ones the READMEs show.
+ */
+export const screenshotDir = path.resolve(import.meta.dirname, '../../..', process.env.SCREENSHOT_DIR ?? 'dist/screenshots');
 
 /** An HTTP answer the test provokes on purpose: its status and its path. */
 export interface Expected {
