@@ -11,7 +11,7 @@ import path from 'node:path';
 import { APPS, serviceBundle, serviceCommand, type App } from '@order-system/launcher';
 import { opsConfig } from './config.js';
 import { serviceEnv } from '@order-system/local-stack';
-import { devKeys } from './dev-auth.js';
+import { devKeys, localGatewayEnv } from './dev-auth.js';
 
 const root = path.resolve(import.meta.dirname, '../../..');
 const app = process.argv[2] as App;
@@ -25,10 +25,11 @@ if (!existsSync(bundle)) {
   process.exit(1);
 }
 
-// The service's credentials and certificate from the local stack, unless the environment gives them;
-// the gateway verifies tokens signed by the local stack's dev key unless told where else its keys are.
+// The service's credentials and certificate from the local stack, unless the environment gives them.
+// The gateway runs as under npm start (dev-key tokens, the console, the dev signer) unless told where
+// else its keys are.
 const env = { ...serviceEnv(app), ...process.env };
-if (app === 'gateway' && !env.AUTH_JWKS_FILE && !env.AUTH_JWKS_URL) env.AUTH_JWKS_FILE = (await devKeys(root)).jwksFile;
+if (app === 'gateway' && !env.AUTH_JWKS_FILE && !env.AUTH_JWKS_URL) Object.assign(env, localGatewayEnv(root, await devKeys(root)), process.env);
 const { command, args } = serviceCommand(app, bundle, { sched: opsConfig().backgroundSched });
 const child = spawn(command, args, { stdio: 'inherit', env });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { signDevToken } from '@order-system/auth';
 import { APPS, DEFAULT_PORTS, Launcher, systemProcesses, type App } from '@order-system/launcher';
 import { serviceEnv } from '@order-system/local-stack';
-import { devKeys } from './dev-auth.js';
+import { devKeys, localGatewayEnv } from './dev-auth.js';
 import { opsConfig } from './config.js';
 
 const root = path.resolve(import.meta.dirname, '../../..');
@@ -34,7 +34,7 @@ console.log(`  ${path.relative(root, keys.jwksFile)} (npm run -s token -- --sub 
 
 // Each service with its own credentials and certificate, generated under .infra by tools/infra; the
 // gateway also serves the console and, for this local stack only, signs tokens for its "sign in as".
-const gatewayEnv = { AUTH_JWKS_FILE: keys.jwksFile, CONSOLE_DIR: path.join(root, 'dist/console'), AUTH_DEV_SIGNER_KEY_FILE: keys.privateKeyFile };
+const gatewayEnv = localGatewayEnv(root, keys);
 const appEnv = (app: App) => ({ ...serviceEnv(app), ...(app === 'gateway' ? gatewayEnv : {}) });
 const launcher = new Launcher(await systemProcesses({ ports: (_, app) => DEFAULT_PORTS[app], appEnv }), {
   root,
