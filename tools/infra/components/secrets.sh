@@ -31,7 +31,6 @@ secrets_install() {
       echo "POSTGRES_MIGRATION_PASSWORD=$(random_password)"
       echo "POSTGRES_RUNTIME_USER=inventory_app"
       echo "POSTGRES_RUNTIME_PASSWORD=$(random_password)"
-      echo "KAFKA_KEYSTORE_PASSWORD=$(random_password)"
       local who
       for who in ADMIN BROKER INVENTORY PAYMENT ORDER_STORE DLT; do echo "KAFKA_${who}_PASSWORD=$(random_password)"; done
     } >"$tmp"
