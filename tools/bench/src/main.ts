@@ -29,6 +29,9 @@ import { formatProfileSummary, summarizeProfiles, type ProfileSummary } from './
 import { formatReport, percentilesMs, type Report } from './report.js';
 import { buildInfo, connectExternal, ensureBuilt, root, startIsolated, type System } from './system.js';
 import { benchProducts, MIX, mixCustomers, OrderMix } from './workload.js';
+import { installAsyncResourceBindFix } from './async-resource-bind.js';
+
+installAsyncResourceBindFix();
 
 const parsed = parseBenchArgs(process.argv.slice(2));
 if (parsed === 'help') {
