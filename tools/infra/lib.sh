@@ -11,12 +11,13 @@ INFRA_HOME=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$INFRA_HOME/../.." && pwd)
 
 # ---- configuration (environment variables with defaults) --------------------------------------
-# open_to_others DIR: every folder from / down to DIR lets other users through (o+x), as the
-# `postgres` OS user, which runs the clusters, needs.
+# open_to_others DIR: every folder from / down to DIR lets other users through (o+x, shown as
+# `t` when the sticky bit is set too, as on /tmp), as the `postgres` OS user, which runs the
+# clusters, needs. libs/local-stack applies the same rule.
 open_to_others() {
   local d=$1
   while [[ -n $d && $d != / ]]; do
-    [[ ! -e $d || $(stat -c %A "$d") == *x ]] || return 1
+    [[ ! -e $d || $(stat -c %A "$d") == *[xt] ]] || return 1
     d=$(dirname "$d")
   done
 }

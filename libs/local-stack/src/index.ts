@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -11,12 +11,23 @@ import path from 'node:path';
  */
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
 
-/** $INFRA_DIR as tools/infra/lib.sh chooses it: the checkout's .infra, or a folder under /var/tmp for a checkout closed to others. */
+/**
+ * $INFRA_DIR as tools/infra/lib.sh chooses it: the checkout's .infra, or, when
+ * run as root in a checkout closed to other users (the `postgres` OS user must
+ * reach the data), a folder under /var/tmp named after the checkout.
+ */
 export function infraDir(root = repoRoot): string {
   if (process.env.INFRA_DIR) return path.resolve(process.env.INFRA_DIR);
-  const local = path.join(root, '.infra');
-  if (existsSync(local)) return local;
+  if (process.getuid?.() !== 0 || openToOthers(root)) return path.join(root, '.infra');
   return `/var/tmp/order-system-${createHash('sha256').update(root).digest('hex').slice(0, 8)}`;
+}
+
+/** Whether every folder from / down to dir that exists lets other users through (o+x). */
+export function openToOthers(dir: string): boolean {
+  for (let d = path.resolve(dir); d !== path.dirname(d); d = path.dirname(d)) {
+    if (existsSync(d) && (statSync(d).mode & 0o001) === 0) return false;
+  }
+  return true;
 }
 
 let loaded: Record<string, string> | undefined;
