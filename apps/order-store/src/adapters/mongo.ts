@@ -1,5 +1,5 @@
 import { unavailable } from '@order-system/errors';
-import { MongoClient, MongoServerError, type Db } from 'mongodb';
+import { MongoBulkWriteError, MongoClient, MongoServerError, type Db } from 'mongodb';
 
 export async function connectMongo(uri: string, dbName: string): Promise<{ client: MongoClient; db: Db }> {
   const client = new MongoClient(uri, {
@@ -20,10 +20,17 @@ export async function connectMongo(uri: string, dbName: string): Promise<{ clien
 
 /** Rethrows a lost connection as UNAVAILABLE; server errors (bad query, duplicate key) as they are. */
 export function asUnavailable(err: unknown): never {
-  if (err instanceof MongoServerError) throw err;
-  const name = (err as Error).name ?? '';
-  if (/^Mongo(ServerSelection|Network|NetworkTimeout|NotConnected|PoolCleared|TopologyClosed)Error$/.test(name)) {
-    throw unavailable('MongoDB is unavailable', err);
-  }
+  if (connectionLost(err)) throw unavailable('MongoDB is unavailable', err);
   throw err;
+}
+
+/**
+ * Whether the driver says the server is out of reach. A bulk write (insertMany)
+ * that loses its connection throws a MongoBulkWriteError, a server error class,
+ * carrying the driver's own error it stopped on.
+ */
+export function connectionLost(err: unknown): boolean {
+  if (err instanceof MongoBulkWriteError && (err.errorResponse as unknown) instanceof Error) return connectionLost(err.errorResponse);
+  if (err instanceof MongoServerError) return false;
+  return /^Mongo(ServerSelection|Network|NetworkTimeout|NotConnected|PoolCleared|TopologyClosed)Error$/.test((err as Error | undefined)?.name ?? '');
 }
