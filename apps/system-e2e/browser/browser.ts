@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 import { expect } from 'vitest';
+import { browserConfig } from './config.js';
 
 /**
  * Debian's chromium-headless-shell (browser/install-chromium.sh installs it),
@@ -9,7 +10,7 @@ import { expect } from 'vitest';
  */
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium-headless-shell',
+    executablePath: browserConfig().chromiumPath,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
   });
 }
@@ -19,7 +20,7 @@ export function launchBrowser(): Promise<Browser> {
  * leaves the working tree as it was. `SCREENSHOT_DIR=docs/img` refreshes the
  * ones the READMEs show.
  */
-export const screenshotDir = path.resolve(import.meta.dirname, '../../..', process.env.SCREENSHOT_DIR ?? 'dist/screenshots');
+export const screenshotDir = path.resolve(import.meta.dirname, '../../..', browserConfig().screenshotDir);
 
 /** An HTTP answer the test provokes on purpose: its status and its path. */
 export interface Expected {

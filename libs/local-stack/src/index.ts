@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { localStackConfig } from './config.js';
 
 /**
  * The local stack's generated credentials, as tools/infra writes them on
@@ -17,7 +18,8 @@ const repoRoot = path.resolve(import.meta.dirname, '../../..');
  * reach the data), a folder under /var/tmp named after the checkout.
  */
 export function infraDir(root = repoRoot): string {
-  if (process.env.INFRA_DIR) return path.resolve(process.env.INFRA_DIR);
+  const given = localStackConfig().infraDir;
+  if (given) return path.resolve(given);
   if (process.getuid?.() !== 0 || openToOthers(root)) return path.join(root, '.infra');
   return `/var/tmp/order-system-${createHash('sha256').update(root).digest('hex').slice(0, 8)}`;
 }
@@ -87,7 +89,7 @@ export function serviceEnv(app: 'gateway' | 'inventory' | 'payment' | 'order-sto
  * read access to PostgreSQL) when the local stack has any. Against another
  * stack, the environment gives them.
  */
-export function toolEnv(tool: 'dlt' | 'reconcile' | 'bench', env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+export function toolEnv(tool: 'dlt' | 'reconcile' | 'bench', env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   if (!existsSync(path.join(infraDir(), 'secrets/local.env'))) return env;
   const s = localSecrets();
   const local: Record<string, Record<string, string>> = {

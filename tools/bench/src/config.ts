@@ -6,7 +6,7 @@ import { toolEnv } from '@order-system/local-stack';
  * Where the infrastructure is and how to run the services: the services' own
  * variables with the same local defaults. The only reader of process.env.
  */
-export function benchConfig(env: NodeJS.ProcessEnv = toolEnv('bench')) {
+export function benchConfig(env: NodeJS.ProcessEnv = toolEnv('bench', process.env)) {
   return parseConfig(env, {
     /** POSTGRES_DB and MONGODB_DB name the databases of an external system (--target external). */
     ...postgres,
