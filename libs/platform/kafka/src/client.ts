@@ -70,10 +70,8 @@ export class KafkaClient {
       const existing = new Set(await admin.listTopics());
       const missing = topics.filter((t) => !existing.has(t.topic));
       if (missing.length === 0) return;
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((t) => ({ topic: t.topic, numPartitions: t.partitions, replicationFactor: 1 })),
-      });
+      await admin.createTopics({ waitForLeaders: false, topics: missing.map((t) => ({ topic: t.topic, numPartitions: t.partitions, replicationFactor: 1 })) });
+      await untilLed(admin, missing.map((t) => t.topic));
     });
   }
 
@@ -230,4 +228,23 @@ export function kafkaSecurity(config: { kafkaUsername: string; kafkaPassword: st
     sasl: config.kafkaUsername ? { username: config.kafkaUsername, password: config.kafkaPassword } : undefined,
     ca: config.tlsCaFile ? readFileSync(config.tlsCaFile, 'utf8') : undefined,
   };
+}
+
+/**
+ * Waits until every partition of the new topics has a leader. kafkajs's own
+ * waitForLeaders gives up when a broker does not know a just-created topic yet
+ * (UNKNOWN_TOPIC_OR_PARTITION, which a KRaft broker answers for a moment).
+ */
+async function untilLed(admin: Admin, topics: string[], timeoutMs = 30_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const { topics: found } = await admin.fetchTopicMetadata({ topics });
+      if (found.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.partitionErrorCode === 0 && p.leader >= 0))) return;
+    } catch (err) {
+      if (!(err as { retriable?: boolean }).retriable || Date.now() > until) throw err;
+    }
+    if (Date.now() > until) throw new Error(`topics without a leader after ${timeoutMs} ms: ${topics.join(', ')}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
